@@ -1,0 +1,91 @@
+// Package scope makes *gorm.DB values that are bound to one namespace.
+//
+// A namespace-scoped *gorm.DB carries a Namer as its naming strategy: every
+// model's table resolves to "<namespace>"."<lowercased struct name>", so a
+// statement never depends on the session's search_path. Packages that work on
+// such a DB (custommodel, attributehub) ask Namespace for the schema name.
+//
+// GORM caches parsed models per *gorm.DB configuration, so each namespace gets
+// its own *gorm.DB (made by Open); the same Go type can then live in two
+// namespaces at once.
+package scope
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+	"gorm.io/gorm/schema"
+)
+
+// ErrNotScoped is returned by Namespace for a *gorm.DB that was not made by
+// Open (for example the platform's admin connection).
+var ErrNotScoped = errors.New("customdata: this *gorm.DB is not bound to a namespace (use the DB of a namespace handle)")
+
+// Namer is the GORM naming strategy of a namespace-scoped DB. Table names are
+// the Go type's name lowercased (NoteTag -> notetag), inside Schema; every
+// other name (columns, indexes) follows GORM's default snake_case rules.
+// A model that implements schema.Tabler (the SDK models) keeps its own name.
+type Namer struct {
+	schema.NamingStrategy
+	// Schema is the namespace, the PostgreSQL schema that holds the tables.
+	Schema string
+}
+
+// TableName implements schema.Namer.
+func (n Namer) TableName(name string) string {
+	return n.Schema + "." + strings.ToLower(name)
+}
+
+// SchemaName implements schema.Namer: it strips the namespace prefix that
+// TableName adds and recovers the Go-ish type name GORM uses for join tables.
+func (n Namer) SchemaName(table string) string {
+	return n.NamingStrategy.SchemaName(strings.TrimPrefix(table, n.Schema+"."))
+}
+
+// Options tune Open.
+type Options struct {
+	// Logger is GORM's logger; nil means silent.
+	Logger logger.Interface
+}
+
+// Open wraps an open connection pool in a *gorm.DB bound to namespace. The
+// namespace must already be validated (manifest.ValidateNamespace). GORM's
+// default transaction around single writes is off: every SDK write is one
+// statement.
+func Open(pool *sql.DB, namespace string, opts Options) (*gorm.DB, error) {
+	if namespace == "" {
+		return nil, errors.New("customdata: scope.Open: empty namespace")
+	}
+	lg := opts.Logger
+	if lg == nil {
+		lg = logger.Discard
+	}
+	db, err := gorm.Open(postgres.New(postgres.Config{Conn: pool}), &gorm.Config{
+		NamingStrategy:         Namer{Schema: namespace},
+		SkipDefaultTransaction: true,
+		Logger:                 lg,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("customdata: open namespace %q: %w", namespace, err)
+	}
+	return db, nil
+}
+
+// Namespace returns the namespace db is bound to, or ErrNotScoped.
+func Namespace(db *gorm.DB) (string, error) {
+	if db == nil || db.Config == nil {
+		return "", ErrNotScoped
+	}
+	switch n := db.Config.NamingStrategy.(type) {
+	case Namer:
+		return n.Schema, nil
+	case *Namer:
+		return n.Schema, nil
+	}
+	return "", ErrNotScoped
+}

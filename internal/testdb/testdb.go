@@ -1,0 +1,334 @@
+// Package testdb gives each test a fresh PostgreSQL database.
+//
+// The server is found once per process, in this order (DESIGN.md §6):
+//  1. DATABASE_URL, if set;
+//  2. an ephemeral cluster started from the local PostgreSQL binaries;
+//  3. a server already listening on localhost:5432;
+//  4. otherwise an error that says how to provide one.
+//
+// Each test then gets its own database, cloned from a template that is built
+// once (CREATE DATABASE ... TEMPLATE), so tests can run with t.Parallel().
+// A database is dropped when its test passes and kept, with its URL logged,
+// when it fails.
+package testdb
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/canvas-sdk-go/customdata/internal/pgrole"
+	"github.com/canvas-sdk-go/customdata/internal/sqlident"
+)
+
+// Config is how a caller shapes its databases. The zero value gives empty
+// databases.
+type Config struct {
+	// TemplateVersion names the content of the template: databases made with
+	// the same version share one template. Change it whenever TemplateInit
+	// changes.
+	TemplateVersion string
+	// TemplateInit, if set, runs once on the template database.
+	TemplateInit func(ctx context.Context, db *gorm.DB) error
+}
+
+// Database is one test's database.
+type Database struct {
+	// Name is the database's name.
+	Name string
+	// DSN reaches the database as the server's admin user.
+	DSN string
+	// OID is the database's pg_database.oid.
+	OID uint32
+	// DB is an open admin connection pool on the database.
+	DB *gorm.DB
+}
+
+// New returns a fresh, empty database for t.
+func New(t testing.TB) *Database { return NewWithConfig(t, Config{}) }
+
+// NewWithConfig returns a fresh database for t built from cfg's template.
+func NewWithConfig(t testing.TB, cfg Config) *Database {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	d, err := Create(ctx, cfg)
+	if err != nil {
+		t.Fatalf("customdata test database: %v", err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("customdata: test failed; database kept for inspection: %s", d.DSN)
+			if sqlDB, err := d.DB.DB(); err == nil {
+				_ = sqlDB.Close()
+			}
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := d.Drop(ctx); err != nil {
+			t.Errorf("customdata: drop test database: %v", err)
+		}
+	})
+	return d
+}
+
+// Create makes a fresh database outside of any test (examples use it). The
+// caller drops it with Drop.
+func Create(ctx context.Context, cfg Config) (*Database, error) {
+	srv, err := server(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tpl, err := srv.template(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	name := "customdata_t_" + randomHex(8)
+	if _, err := srv.admin.ExecContext(ctx, "CREATE DATABASE "+sqlident.Quote(name)+" TEMPLATE "+sqlident.Quote(tpl)); err != nil {
+		return nil, fmt.Errorf("create database %s from template %s: %w", name, tpl, err)
+	}
+	var oid uint32
+	if err := srv.admin.QueryRowContext(ctx, "SELECT oid FROM pg_database WHERE datname = $1", name).Scan(&oid); err != nil {
+		return nil, fmt.Errorf("look up database %s: %w", name, err)
+	}
+	dsn, err := WithDatabase(srv.dsn, name)
+	if err != nil {
+		return nil, err
+	}
+	db, err := gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true})
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", name, err)
+	}
+	return &Database{Name: name, DSN: dsn, OID: oid, DB: db}, nil
+}
+
+// Drop closes d's pool, drops the database and every role made for its
+// namespaces.
+func (d *Database) Drop(ctx context.Context) error {
+	if sqlDB, err := d.DB.DB(); err == nil {
+		_ = sqlDB.Close()
+	}
+	srv, err := server(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := srv.admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+sqlident.Quote(d.Name)+" WITH (FORCE)"); err != nil {
+		return fmt.Errorf("drop database %s: %w", d.Name, err)
+	}
+	return DropRoles(ctx, srv.admin, d.OID)
+}
+
+// DropRoles drops the namespace roles made in the (already dropped) database
+// with this OID.
+func DropRoles(ctx context.Context, admin *sql.DB, dbOID uint32) error {
+	rows, err := admin.QueryContext(ctx, "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1)", pgrole.DatabasePrefix(dbOID))
+	if err != nil {
+		return fmt.Errorf("list roles: %w", err)
+	}
+	var roles []string
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			rows.Close()
+			return err
+		}
+		roles = append(roles, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, r := range roles {
+		if _, err := admin.ExecContext(ctx, "DROP ROLE IF EXISTS "+sqlident.Quote(r)); err != nil {
+			return fmt.Errorf("drop role %s: %w", r, err)
+		}
+	}
+	return nil
+}
+
+// ServerDSN resolves the server (see the package doc) and returns an admin DSN
+// for its maintenance database, with a line that says where it came from.
+func ServerDSN(ctx context.Context) (dsn, source string, err error) {
+	srv, err := server(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	return srv.dsn, srv.source, nil
+}
+
+// WithDatabase returns dsn (a URL or a keyword/value string) pointed at the
+// database name.
+func WithDatabase(dsn, name string) (string, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return "", fmt.Errorf("parse database URL: %w", err)
+		}
+		u.Path = "/" + name
+		return u.String(), nil
+	}
+	return strings.TrimSpace(dsn) + " dbname=" + sqlident.Literal(name), nil
+}
+
+type resolved struct {
+	dsn    string
+	source string
+	admin  *sql.DB
+
+	mu        sync.Mutex
+	templates map[string]string
+}
+
+var (
+	serverOnce sync.Once
+	serverVal  *resolved
+	serverErr  error
+)
+
+func server(ctx context.Context) (*resolved, error) {
+	serverOnce.Do(func() { serverVal, serverErr = resolve(ctx) })
+	return serverVal, serverErr
+}
+
+// localDSN is the conventional local server: trust auth on 127.0.0.1:5432.
+const localDSN = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// startEphemeral starts a throwaway cluster from local binaries; it is
+// replaced by the implementation in ephemeral.go when one is available.
+var startEphemeral = func(ctx context.Context) (dsn string, err error) {
+	return "", errors.New("ephemeral clusters are not supported in this build")
+}
+
+func resolve(ctx context.Context) (*resolved, error) {
+	var tried []string
+	if dsn := strings.TrimSpace(getenv("DATABASE_URL")); dsn != "" {
+		db, err := ping(ctx, dsn)
+		if err != nil {
+			return nil, fmt.Errorf("DATABASE_URL is set but its server does not answer: %w", err)
+		}
+		return &resolved{dsn: dsn, source: "DATABASE_URL", admin: db, templates: map[string]string{}}, nil
+	}
+	dsn, err := startEphemeral(ctx)
+	if err == nil {
+		db, perr := ping(ctx, dsn)
+		if perr == nil {
+			return &resolved{dsn: dsn, source: "ephemeral cluster from local PostgreSQL binaries", admin: db, templates: map[string]string{}}, nil
+		}
+		err = perr
+	}
+	tried = append(tried, "ephemeral cluster: "+err.Error())
+	db, err := ping(ctx, localDSN)
+	if err == nil {
+		return &resolved{dsn: localDSN, source: "server on localhost:5432", admin: db, templates: map[string]string{}}, nil
+	}
+	tried = append(tried, "localhost:5432: "+err.Error())
+	return nil, fmt.Errorf("no PostgreSQL server found. Give the tests one of:\n"+
+		"  1. DATABASE_URL=postgres://user:pass@host:5432/db (a user that may CREATE DATABASE and CREATE ROLE);\n"+
+		"  2. local PostgreSQL binaries (apt-get install -y postgresql) for a throwaway cluster;\n"+
+		"  3. a server on localhost:5432 with trust auth for user postgres.\n"+
+		"Tried: %s", strings.Join(tried, "; "))
+}
+
+func ping(ctx context.Context, dsn string) (*sql.DB, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, err
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	db.SetMaxOpenConns(4)
+	return db, nil
+}
+
+// template returns the name of cfg's template database, building it once.
+// Templates are content-addressed by cfg.TemplateVersion, built under an
+// advisory lock (so concurrent test processes build each one once) and made
+// visible by a rename only when complete.
+func (s *resolved) template(ctx context.Context, cfg Config) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if name, ok := s.templates[cfg.TemplateVersion]; ok {
+		return name, nil
+	}
+	sum := sha256.Sum256([]byte("customdata-template-v1:" + cfg.TemplateVersion))
+	name := "customdata_tpl_" + hex.EncodeToString(sum[:6])
+	conn, err := s.admin.Conn(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	lockKey := int64(sum[6])<<24 | int64(sum[7])<<16 | int64(sum[8])<<8 | int64(sum[9])
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", lockKey); err != nil {
+		return "", fmt.Errorf("lock template %s: %w", name, err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", lockKey) //nolint:errcheck
+	var exists bool
+	if err := conn.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		return "", err
+	}
+	if !exists {
+		if err := s.buildTemplate(ctx, conn, name, cfg); err != nil {
+			return "", err
+		}
+	}
+	s.templates[cfg.TemplateVersion] = name
+	return name, nil
+}
+
+func (s *resolved) buildTemplate(ctx context.Context, conn *sql.Conn, name string, cfg Config) error {
+	building := name + "_building"
+	if _, err := conn.ExecContext(ctx, "DROP DATABASE IF EXISTS "+sqlident.Quote(building)+" WITH (FORCE)"); err != nil {
+		return fmt.Errorf("clear stale template %s: %w", building, err)
+	}
+	if _, err := conn.ExecContext(ctx, "CREATE DATABASE "+sqlident.Quote(building)); err != nil {
+		return fmt.Errorf("create template %s: %w", building, err)
+	}
+	if cfg.TemplateInit != nil {
+		dsn, err := WithDatabase(s.dsn, building)
+		if err != nil {
+			return err
+		}
+		db, err := gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: logger.Discard})
+		if err != nil {
+			return fmt.Errorf("open template %s: %w", building, err)
+		}
+		initErr := cfg.TemplateInit(ctx, db)
+		if sqlDB, err := db.DB(); err == nil {
+			_ = sqlDB.Close()
+		}
+		if initErr != nil {
+			return fmt.Errorf("initialize template %s: %w", building, initErr)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, "ALTER DATABASE "+sqlident.Quote(building)+" RENAME TO "+sqlident.Quote(name)); err != nil {
+		return fmt.Errorf("publish template %s: %w", name, err)
+	}
+	return nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+var _ = stdlib.GetDefaultDriver // registers the "pgx" database/sql driver

@@ -1,0 +1,74 @@
+package testdb
+
+import (
+	"context"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+)
+
+func TestNewGivesSeparateDatabases(t *testing.T) {
+	t.Parallel()
+	a, b := New(t), New(t)
+	assert.NotEqual(t, a.Name, b.Name)
+	var name string
+	require.NoError(t, a.DB.Raw("SELECT current_database()").Scan(&name).Error)
+	assert.Equal(t, a.Name, name)
+	require.NoError(t, a.DB.Exec("CREATE TABLE only_in_a (x int)").Error)
+	var n int
+	require.NoError(t, b.DB.Raw("SELECT count(*) FROM pg_tables WHERE tablename = 'only_in_a'").Scan(&n).Error)
+	assert.Zero(t, n)
+}
+
+func TestTemplateInitRunsOnceAndIsCloned(t *testing.T) {
+	t.Parallel()
+	calls := 0
+	cfg := Config{
+		TemplateVersion: "testdb-test-" + randomHex(4),
+		TemplateInit: func(ctx context.Context, db *gorm.DB) error {
+			calls++
+			return db.Exec("CREATE TABLE seeded (x int); INSERT INTO seeded VALUES (42)").Error
+		},
+	}
+	for range 2 {
+		d := NewWithConfig(t, cfg)
+		var x int
+		require.NoError(t, d.DB.Raw("SELECT x FROM seeded").Scan(&x).Error)
+		assert.Equal(t, 42, x)
+	}
+	assert.Equal(t, 1, calls)
+}
+
+func TestDropRemovesDatabaseAndRoles(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d, err := Create(ctx, Config{})
+	require.NoError(t, err)
+	role := "customdata_" + strconv.FormatUint(uint64(d.OID), 10) + "_probe_r"
+	require.NoError(t, d.DB.Exec("CREATE ROLE "+role).Error)
+	require.NoError(t, d.Drop(ctx))
+	srv, err := server(ctx)
+	require.NoError(t, err)
+	var n int
+	require.NoError(t, srv.admin.QueryRow("SELECT count(*) FROM pg_database WHERE datname = $1", d.Name).Scan(&n))
+	assert.Zero(t, n)
+	require.NoError(t, srv.admin.QueryRow("SELECT count(*) FROM pg_roles WHERE rolname = $1", role).Scan(&n))
+	assert.Zero(t, n)
+}
+
+func TestWithDatabase(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"postgres://u:p@h:5/old?sslmode=disable", "postgres://u:p@h:5/new?sslmode=disable"},
+		{"postgresql://h/", "postgresql://h/new"},
+		{"host=h user=u dbname=old", "host=h user=u dbname=old dbname='new'"},
+	}
+	for _, c := range cases {
+		got, err := WithDatabase(c.in, "new")
+		require.NoError(t, err)
+		assert.Equal(t, c.want, got)
+	}
+}
+
