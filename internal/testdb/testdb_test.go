@@ -71,4 +71,3 @@ func TestWithDatabase(t *testing.T) {
 		assert.Equal(t, c.want, got)
 	}
 }
-
