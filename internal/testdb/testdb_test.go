@@ -71,3 +71,16 @@ func TestWithDatabase(t *testing.T) {
 		assert.Equal(t, c.want, got)
 	}
 }
+
+func TestScoped(t *testing.T) {
+	t.Parallel()
+	d := New(t)
+	db := d.Scoped(t, "acme__scoped")
+	var n int
+	require.NoError(t, db.Raw(`SELECT count(*) FROM "acme__scoped".attribute_hub`).Scan(&n).Error)
+	assert.Zero(t, n)
+	type NoteTag struct{ TaggedBy string }
+	stmt := &gorm.Statement{DB: db}
+	require.NoError(t, stmt.Parse(&NoteTag{}))
+	assert.Equal(t, "acme__scoped.notetag", stmt.Schema.Table)
+}
