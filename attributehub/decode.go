@@ -1,0 +1,72 @@
+package attributehub
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/canvas-sdk-go/customdata/civil"
+)
+
+// selectValues returns the select-list of the value columns of alias a, in
+// Kind order. Decimals and dates come back as text so that nothing passes
+// through float64 or a time zone on the way.
+func selectValues(a string) string {
+	return a + ".text_value, " + a + ".int_value, " + a + ".decimal_value::text, " + a + ".bool_value, " +
+		a + ".date_value::text, " + a + ".timestamp_value, " + a + ".json_value::text"
+}
+
+// storedRow receives the value columns of one custom_attribute row.
+type storedRow struct {
+	text sql.NullString
+	i    sql.NullInt64
+	dec  sql.NullString
+	b    sql.NullBool
+	date sql.NullString
+	ts   sql.NullTime
+	json sql.NullString
+}
+
+// dest returns the Scan destinations in selectValues order.
+func (r *storedRow) dest() []any {
+	return []any{&r.text, &r.i, &r.dec, &r.b, &r.date, &r.ts, &r.json}
+}
+
+// value converts the row to its Go value. If a row written by other code has
+// more than one value column set, the first in Kind order wins.
+func (r *storedRow) value() (any, error) {
+	switch {
+	case r.text.Valid:
+		return r.text.String, nil
+	case r.i.Valid:
+		return r.i.Int64, nil
+	case r.dec.Valid:
+		// numeric(20,10) pads to 10 fraction digits: drop the padding so
+		// that 1.5 reads back as 1.5 (exponent -1), not 1.5000000000.
+		txt := r.dec.String
+		if strings.Contains(txt, ".") {
+			txt = strings.TrimRight(strings.TrimRight(txt, "0"), ".")
+		}
+		d, err := decimal.NewFromString(txt)
+		if err != nil {
+			return nil, fmt.Errorf("attributehub: read decimal_value %q: %w", r.dec.String, err)
+		}
+		return d, nil
+	case r.b.Valid:
+		return r.b.Bool, nil
+	case r.date.Valid:
+		d, err := civil.Parse(r.date.String)
+		if err != nil {
+			return nil, fmt.Errorf("attributehub: read date_value: %w", err)
+		}
+		return d, nil
+	case r.ts.Valid:
+		return r.ts.Time.UTC(), nil
+	case r.json.Valid:
+		return json.RawMessage(r.json.String), nil
+	}
+	return nil, nil
+}

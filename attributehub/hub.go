@@ -1,0 +1,238 @@
+package attributehub
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/canvas-sdk-go/customdata/internal/scope"
+	"github.com/canvas-sdk-go/customdata/internal/sqlident"
+	"github.com/canvas-sdk-go/customdata/internal/systables"
+)
+
+// Hub is one key-value store of a namespace, named by (Type, ID). A *Hub
+// returned by this package keeps the *gorm.DB it came from and uses it for
+// its methods; a Hub built by hand has none and its methods return
+// ErrInvalidHub.
+type Hub struct {
+	// DBID is the hub's primary key, attribute_hub.dbid.
+	DBID int64
+	// Type groups hubs ("note_state"); at most MaxHubField characters.
+	Type string
+	// ID names the hub within its type ("note:89992c23-..."); at most
+	// MaxHubField characters.
+	ID string
+
+	db *gorm.DB
+	t  tables
+}
+
+// String returns "type/id".
+func (h *Hub) String() string { return h.Type + "/" + h.ID }
+
+// tables holds the quoted, schema-qualified names of the two tables.
+type tables struct {
+	hub, attr string
+}
+
+func tablesOf(db *gorm.DB) (tables, error) {
+	ns, err := scope.Namespace(db)
+	if err != nil {
+		return tables{}, fmt.Errorf("attributehub: %w", err)
+	}
+	return tables{
+		hub:  sqlident.Quote(ns, systables.AttributeHub),
+		attr: sqlident.Quote(ns, systables.CustomAttribute),
+	}, nil
+}
+
+// checkHubField validates a hub's type or id before anything is sent.
+func checkHubField(what, s string) error {
+	switch {
+	case s == "":
+		return fmt.Errorf("%w: %s is empty", ErrInvalidHub, what)
+	case !utf8.ValidString(s):
+		return fmt.Errorf("%w: %s is not valid UTF-8", ErrInvalidHub, what)
+	case strings.IndexByte(s, 0) >= 0:
+		return fmt.Errorf("%w: %s holds a NUL byte", ErrInvalidHub, what)
+	}
+	if n := utf8.RuneCountInString(s); n > MaxHubField {
+		return fmt.Errorf("%w: %s has %d characters, more than the limit of %d", ErrInvalidHub, what, n, MaxHubField)
+	}
+	return nil
+}
+
+func checkHub(typ, id string) error {
+	if err := checkHubField("type", typ); err != nil {
+		return err
+	}
+	return checkHubField("id", id)
+}
+
+// prepare validates typ and id and resolves db's tables.
+func prepare(db *gorm.DB, typ, id string) (tables, error) {
+	if err := checkHub(typ, id); err != nil {
+		return tables{}, err
+	}
+	return tablesOf(db)
+}
+
+// Create makes the hub (typ, id). If it already exists the error wraps
+// ErrHubExists.
+func Create(ctx context.Context, db *gorm.DB, typ, id string) (*Hub, error) {
+	t, err := prepare(db, typ, id)
+	if err != nil {
+		return nil, err
+	}
+	h := &Hub{Type: typ, ID: id, db: db, t: t}
+	err = db.WithContext(ctx).Raw(`INSERT INTO `+t.hub+` (type, id) VALUES (?, ?) RETURNING dbid`, typ, id).Row().Scan(&h.DBID)
+	if err != nil {
+		return nil, wrapDB(err, "create hub %s/%s", typ, id)
+	}
+	return h, nil
+}
+
+// Get returns the hub (typ, id), or an error wrapping ErrHubNotFound.
+func Get(ctx context.Context, db *gorm.DB, typ, id string) (*Hub, error) {
+	t, err := prepare(db, typ, id)
+	if err != nil {
+		return nil, err
+	}
+	h, err := lookup(ctx, db, t, typ, id)
+	if err != nil {
+		return nil, err
+	}
+	if h == nil {
+		return nil, fmt.Errorf("%w: no hub %s/%s in this namespace", ErrHubNotFound, typ, id)
+	}
+	return h, nil
+}
+
+// lookup returns the hub or nil if there is none.
+func lookup(ctx context.Context, db *gorm.DB, t tables, typ, id string) (*Hub, error) {
+	h := &Hub{Type: typ, ID: id, db: db, t: t}
+	err := db.WithContext(ctx).Raw(`SELECT dbid FROM `+t.hub+` WHERE type = ? AND id = ?`, typ, id).Row().Scan(&h.DBID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, wrapDB(err, "get hub %s/%s", typ, id)
+	}
+	return h, nil
+}
+
+// getOrCreateAttempts bounds GetOrCreate's retries; each retry needs another
+// session to delete the hub between our insert and our read.
+const getOrCreateAttempts = 5
+
+// GetOrCreate returns the hub (typ, id), creating it if needed; created
+// reports whether this call made it. It is safe under concurrency: callers
+// racing on one (type, id) all get the same hub and no error. When the hub
+// exists it costs one round trip (a SELECT); otherwise an INSERT ... ON
+// CONFLICT DO NOTHING, and if another session won the race, a re-read in a
+// new statement (so that it sees the winner's committed row).
+func GetOrCreate(ctx context.Context, db *gorm.DB, typ, id string) (h *Hub, created bool, err error) {
+	t, err := prepare(db, typ, id)
+	if err != nil {
+		return nil, false, err
+	}
+	for range getOrCreateAttempts {
+		if h, err = lookup(ctx, db, t, typ, id); err != nil || h != nil {
+			return h, false, err
+		}
+		h = &Hub{Type: typ, ID: id, db: db, t: t}
+		err = db.WithContext(ctx).Raw(`INSERT INTO `+t.hub+` (type, id) VALUES (?, ?) ON CONFLICT (type, id) DO NOTHING RETURNING dbid`,
+			typ, id).Row().Scan(&h.DBID)
+		if err == nil {
+			return h, true, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return nil, false, wrapDB(err, "create hub %s/%s", typ, id)
+		}
+		// Another session inserted it first: read it back (next iteration).
+	}
+	return nil, false, fmt.Errorf("attributehub: get or create hub %s/%s: the hub was created and deleted concurrently %d times; giving up",
+		typ, id, getOrCreateAttempts)
+}
+
+// Delete removes the hub (typ, id) and all its attributes in one statement.
+// If there is no such hub the error wraps ErrHubNotFound.
+func Delete(ctx context.Context, db *gorm.DB, typ, id string) error {
+	t, err := prepare(db, typ, id)
+	if err != nil {
+		return err
+	}
+	res := db.WithContext(ctx).Exec(`WITH h AS (SELECT dbid FROM `+t.hub+` WHERE type = ? AND id = ?),
+a AS (DELETE FROM `+t.attr+` WHERE hub_id IN (SELECT dbid FROM h))
+DELETE FROM `+t.hub+` WHERE dbid IN (SELECT dbid FROM h)`, typ, id)
+	if res.Error != nil {
+		return wrapDB(res.Error, "delete hub %s/%s", typ, id)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("%w: no hub %s/%s to delete", ErrHubNotFound, typ, id)
+	}
+	return nil
+}
+
+// bound checks that h came from this package.
+func (h *Hub) bound() error {
+	if h == nil || h.db == nil {
+		return fmt.Errorf("%w: this *Hub is not bound to a database; get it from Create, Get, GetOrCreate, List or Find", ErrInvalidHub)
+	}
+	return nil
+}
+
+// Delete removes the hub and all its attributes in one statement. If the hub
+// is already gone the error wraps ErrHubNotFound.
+func (h *Hub) Delete(ctx context.Context) error {
+	if err := h.bound(); err != nil {
+		return err
+	}
+	res := h.db.WithContext(ctx).Exec(`WITH a AS (DELETE FROM `+h.t.attr+` WHERE hub_id = ?)
+DELETE FROM `+h.t.hub+` WHERE dbid = ?`, h.DBID, h.DBID)
+	if res.Error != nil {
+		return wrapDB(res.Error, "delete hub %s", h)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("%w: hub %s was already deleted", ErrHubNotFound, h)
+	}
+	return nil
+}
+
+// List returns the hubs of type typ, ordered by id.
+func List(ctx context.Context, db *gorm.DB, typ string) ([]*Hub, error) {
+	if err := checkHubField("type", typ); err != nil {
+		return nil, err
+	}
+	t, err := tablesOf(db)
+	if err != nil {
+		return nil, err
+	}
+	return queryHubs(ctx, db, t, `SELECT h.dbid, h.type, h.id FROM `+t.hub+` h WHERE h.type = ? ORDER BY h.id, h.dbid`, typ)
+}
+
+// queryHubs runs a query whose columns are (dbid, type, id).
+func queryHubs(ctx context.Context, db *gorm.DB, t tables, query string, args ...any) ([]*Hub, error) {
+	rows, err := db.WithContext(ctx).Raw(query, args...).Rows()
+	if err != nil {
+		return nil, wrapDB(err, "list hubs")
+	}
+	defer rows.Close()
+	var hubs []*Hub
+	for rows.Next() {
+		h := &Hub{db: db, t: t}
+		if err := rows.Scan(&h.DBID, &h.Type, &h.ID); err != nil {
+			return nil, wrapDB(err, "list hubs")
+		}
+		hubs = append(hubs, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrapDB(err, "list hubs")
+	}
+	return hubs, nil
+}

@@ -1,0 +1,188 @@
+package attributehub
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// Field names an attribute in a query; make one with Where.
+type Field struct{ name string }
+
+// Where starts a condition on the attribute name:
+//
+//	attributehub.Where("priority").Gt(3)
+//
+// Each comparison works on the typed column that the operand's Go type selects
+// (as SetAttribute would store it): Gt(3) compares int_value, Gt(3.5)
+// decimal_value, Gt(civil.Date{...}) date_value. Hubs whose attribute is
+// stored in another column, or missing, do not match.
+func Where(name string) Field { return Field{name: name} }
+
+// op is a comparison operator.
+type op string
+
+const (
+	opEq  op = "="
+	opGt  op = ">"
+	opGte op = ">="
+	opLt  op = "<"
+	opLte op = "<="
+	opIn  op = "IN"
+)
+
+// Condition is one test on one attribute; Find keeps the hubs that pass all
+// of its conditions. A Condition built from a value that cannot be compared
+// carries the error, and Find returns it before querying.
+type Condition struct {
+	name   string
+	op     op
+	kind   Kind
+	values []string // encoded operands
+	err    error
+}
+
+// Eq matches hubs whose attribute equals v. Eq(nil) matches a stored nil.
+// JSON values compare as jsonb (key order and spacing do not matter).
+func (f Field) Eq(v any) Condition { return f.compare(opEq, v) }
+
+// Gt matches hubs whose attribute is greater than v.
+func (f Field) Gt(v any) Condition { return f.compare(opGt, v) }
+
+// Gte matches hubs whose attribute is greater than or equal to v.
+func (f Field) Gte(v any) Condition { return f.compare(opGte, v) }
+
+// Lt matches hubs whose attribute is less than v.
+func (f Field) Lt(v any) Condition { return f.compare(opLt, v) }
+
+// Lte matches hubs whose attribute is less than or equal to v.
+func (f Field) Lte(v any) Condition { return f.compare(opLte, v) }
+
+// In matches hubs whose attribute equals one of vs. All of vs must be of
+// one kind (all integers, all strings, ...); nil is not allowed. An empty
+// list matches nothing.
+func (f Field) In(vs ...any) Condition {
+	c := Condition{name: f.name, op: opIn}
+	if c.err = checkName(f.name); c.err != nil {
+		return c
+	}
+	for i, v := range vs {
+		e, err := encode(v)
+		if err != nil {
+			c.err = fmt.Errorf("Where(%q).In: value %d: %w", f.name, i, err)
+			return c
+		}
+		if e.kind == KindNull {
+			c.err = fmt.Errorf("%w: Where(%q).In: value %d is nil; use Eq(nil) for a stored nil", ErrInvalidQuery, f.name, i)
+			return c
+		}
+		if i > 0 && e.kind != c.kind {
+			c.err = fmt.Errorf("%w: Where(%q).In mixes %s and %s values; an attribute is compared on one typed column",
+				ErrInvalidQuery, f.name, c.kind, e.kind)
+			return c
+		}
+		c.kind = e.kind
+		c.values = append(c.values, e.text)
+	}
+	return c
+}
+
+func (f Field) compare(o op, v any) Condition {
+	c := Condition{name: f.name, op: o}
+	if c.err = checkName(f.name); c.err != nil {
+		return c
+	}
+	e, err := encode(v)
+	if err != nil {
+		c.err = fmt.Errorf("Where(%q) %s: %w", f.name, o, err)
+		return c
+	}
+	c.kind = e.kind
+	if o != opEq {
+		switch e.kind {
+		case KindNull, KindBool, KindJSON:
+			c.err = fmt.Errorf("%w: Where(%q) %s %s: only text, int, decimal, date and timestamp values are ordered",
+				ErrInvalidQuery, f.name, o, e.kind)
+			return c
+		}
+	}
+	if e.kind != KindNull {
+		c.values = []string{e.text}
+	}
+	return c
+}
+
+// String describes the condition, e.g. `priority > 3 (int_value)`.
+func (c Condition) String() string {
+	if c.err != nil {
+		return "invalid condition: " + c.err.Error()
+	}
+	if c.op == opEq && c.kind == KindNull {
+		return c.name + " is nil"
+	}
+	if c.op == opIn {
+		return fmt.Sprintf("%s in (%s) (%s)", c.name, strings.Join(c.values, ", "), c.kind.Column())
+	}
+	return fmt.Sprintf("%s %s %s (%s)", c.name, c.op, c.values[0], c.kind.Column())
+}
+
+// Err returns the error the condition carries, if any.
+func (c Condition) Err() error { return c.err }
+
+// sql appends the condition's EXISTS clause for hub alias h.
+func (c Condition) sql(b *strings.Builder, args []any, attr string) []any {
+	b.WriteString(" AND EXISTS (SELECT 1 FROM " + attr + " a WHERE a.hub_id = h.dbid AND a.name = ?")
+	args = append(args, c.name)
+	switch {
+	case c.op == opEq && c.kind == KindNull:
+		for _, col := range valueColumns {
+			b.WriteString(" AND a." + col.name + " IS NULL")
+		}
+	case c.op == opIn && len(c.values) == 0:
+		b.WriteString(" AND FALSE")
+	case c.op == opIn:
+		col := valueColumns[c.kind-1]
+		b.WriteString(" AND a." + col.name + " = ANY(CAST(? AS text[])::" + col.sqlType + "[])")
+		args = append(args, textArray(c.values))
+	default:
+		col := valueColumns[c.kind-1]
+		b.WriteString(" AND a." + col.name + " " + string(c.op) + " CAST(? AS text)::" + col.sqlType)
+		args = append(args, c.values[0])
+	}
+	b.WriteString(")")
+	return args
+}
+
+// Find returns the hubs of type typ whose attributes pass every condition,
+// ordered by id, in one query. With no conditions it is List.
+//
+//	hubs, err := attributehub.Find(ctx, db, "task",
+//		attributehub.Where("priority").Gt(3),
+//		attributehub.Where("status").In("open", "blocked"))
+func Find(ctx context.Context, db *gorm.DB, typ string, conds ...Condition) ([]*Hub, error) {
+	if err := checkHubField("type", typ); err != nil {
+		return nil, err
+	}
+	for _, c := range conds {
+		if c.err != nil {
+			return nil, c.err
+		}
+		if c.name == "" {
+			return nil, fmt.Errorf("%w: a zero Condition; build conditions with Where", ErrInvalidQuery)
+		}
+	}
+	t, err := tablesOf(db)
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	b.WriteString(`SELECT h.dbid, h.type, h.id FROM ` + t.hub + ` h WHERE h.type = ?`)
+	args := []any{typ}
+	for _, c := range conds {
+		args = c.sql(&b, args, t.attr)
+	}
+	b.WriteString(" ORDER BY h.id, h.dbid")
+	return queryHubs(ctx, db, t, b.String(), args...)
+}

@@ -1,0 +1,210 @@
+package attributehub
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/canvas-sdk-go/customdata/civil"
+)
+
+// Attribute reads the attribute name of h as a T. ok is false (and err nil)
+// if the attribute does not exist. A stored value that cannot become a T
+// without loss is a *TypeMismatchError (errors.Is ErrTypeMismatch), never a
+// panic. The conversion rules are those of Value.
+func Attribute[T any](ctx context.Context, h *Hub, name string) (value T, ok bool, err error) {
+	var zero T
+	v, ok, err := h.GetAttribute(ctx, name)
+	if err != nil || !ok {
+		return zero, ok, err
+	}
+	value, err = convert[T](name, v)
+	return value, true, err
+}
+
+// Value reads values[name] as a T: the typed getter for maps returned by
+// Attributes, ListWithAttributes and Load. ok is false if name is absent.
+//
+// Conversion rules (anything else is a *TypeMismatchError):
+//   - T is any: the value as stored (see GetAttribute).
+//   - a stored nil: the zero T for pointer, map, slice and interface types;
+//     a mismatch for every other T.
+//   - string kinds: a text value.
+//   - integer kinds: an int value within T's range, or a decimal value with
+//     no fraction within T's range.
+//   - float32, float64: an int value of at most 2^24 / 2^53 in magnitude, or a
+//     decimal value that equals the shortest decimal form of the nearest
+//     float (so a stored 0.1 reads as 0.1, but 0.1234567891 as float32 is a
+//     mismatch).
+//   - decimal.Decimal: a decimal or an int value.
+//   - bool kinds: a bool value. civil.Date: a date. time.Time: a timestamp
+//     (in UTC).
+//   - json.RawMessage: a JSON value, as stored.
+//   - any other T (structs, maps, slices, ...): a JSON value, decoded with
+//     json.Unmarshal.
+//   - *X: as X, then its address.
+func Value[T any](values map[string]any, name string) (value T, ok bool, err error) {
+	var zero T
+	v, ok := values[name]
+	if !ok {
+		return zero, false, nil
+	}
+	value, err = convert[T](name, v)
+	return value, true, err
+}
+
+func convert[T any](name string, v any) (T, error) {
+	var zero T
+	if t, ok := v.(T); ok {
+		return t, nil
+	}
+	want := reflect.TypeFor[T]()
+	dst := reflect.New(want).Elem()
+	if err := assign(dst, v); err != nil {
+		e := &TypeMismatchError{Name: name, Stored: kindOfStored(v), Want: want}
+		if !errors.Is(err, errMismatch) {
+			e.Err = err
+		}
+		return zero, e
+	}
+	return dst.Interface().(T), nil
+}
+
+// errMismatch is assign's plain "these kinds do not convert" (no reason to add).
+var errMismatch = errors.New("mismatch")
+
+func assign(dst reflect.Value, v any) error {
+	t := dst.Type()
+	if v == nil {
+		switch t.Kind() {
+		case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Interface:
+			return nil // the zero value
+		}
+		return errMismatch
+	}
+	if t.Kind() == reflect.Interface {
+		if reflect.TypeOf(v).Implements(t) {
+			dst.Set(reflect.ValueOf(v))
+			return nil
+		}
+		return errMismatch
+	}
+	if t.Kind() == reflect.Pointer {
+		p := reflect.New(t.Elem())
+		if err := assign(p.Elem(), v); err != nil {
+			return err
+		}
+		dst.Set(p)
+		return nil
+	}
+	switch x := v.(type) {
+	case string:
+		if t.Kind() == reflect.String {
+			dst.SetString(x)
+			return nil
+		}
+	case bool:
+		if t.Kind() == reflect.Bool {
+			dst.SetBool(x)
+			return nil
+		}
+	case int64:
+		return assignInt(dst, x)
+	case decimal.Decimal:
+		return assignDecimal(dst, x)
+	case civil.Date:
+		if t == typeDate {
+			dst.Set(reflect.ValueOf(x))
+			return nil
+		}
+	case time.Time:
+		if t == typeTime {
+			dst.Set(reflect.ValueOf(x))
+			return nil
+		}
+	case json.RawMessage:
+		if t == typeRawMessage {
+			dst.SetBytes(append(json.RawMessage(nil), x...))
+			return nil
+		}
+		switch t {
+		case typeTime, typeDate, typeDecimal:
+			return errMismatch // a JSON string is not a timestamp, date or decimal column
+		}
+		if err := json.Unmarshal(x, dst.Addr().Interface()); err != nil {
+			return err
+		}
+		return nil
+	}
+	return errMismatch
+}
+
+func assignInt(dst reflect.Value, i int64) error {
+	t := dst.Type()
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		if dst.OverflowInt(i) {
+			return fmt.Errorf("%d is out of %v's range", i, t)
+		}
+		dst.SetInt(i)
+		return nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		if i < 0 || dst.OverflowUint(uint64(i)) {
+			return fmt.Errorf("%d is out of %v's range", i, t)
+		}
+		dst.SetUint(uint64(i))
+		return nil
+	case reflect.Float32, reflect.Float64:
+		limit := int64(1) << 53
+		if t.Kind() == reflect.Float32 {
+			limit = 1 << 24
+		}
+		if i > limit || i < -limit {
+			return fmt.Errorf("%d is not exactly representable as %v", i, t)
+		}
+		dst.SetFloat(float64(i))
+		return nil
+	}
+	if t == typeDecimal {
+		dst.Set(reflect.ValueOf(decimal.NewFromInt(i)))
+		return nil
+	}
+	return errMismatch
+}
+
+func assignDecimal(dst reflect.Value, d decimal.Decimal) error {
+	t := dst.Type()
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		if !d.IsInteger() {
+			return fmt.Errorf("%s has a fraction", d)
+		}
+		return assignInt(dst, d.IntPart()) // |d| < 1e10: IntPart is exact
+	case reflect.Float32:
+		f := float32(d.InexactFloat64())
+		if !decimal.NewFromFloat32(f).Equal(d) || math.IsInf(float64(f), 0) {
+			return fmt.Errorf("%s is not exactly representable as %v", d, t)
+		}
+		dst.SetFloat(float64(f))
+		return nil
+	case reflect.Float64:
+		f := d.InexactFloat64()
+		if !decimal.NewFromFloat(f).Equal(d) {
+			return fmt.Errorf("%s is not exactly representable as %v", d, t)
+		}
+		dst.SetFloat(f)
+		return nil
+	}
+	if t == typeDecimal {
+		dst.Set(reflect.ValueOf(d))
+		return nil
+	}
+	return errMismatch
+}

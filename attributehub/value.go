@@ -1,0 +1,270 @@
+package attributehub
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"reflect"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/canvas-sdk-go/customdata/civil"
+)
+
+// Limits, as Canvas enforces them. Values over a limit are refused before
+// anything is written.
+const (
+	// MaxHubField is the most characters a hub's type or id may have
+	// (varchar(100)).
+	MaxHubField = 100
+	// MaxValueLength is the most characters (Unicode code points, as Python's
+	// len counts them) a text value or a JSON value's encoding may have.
+	MaxValueLength = 1_048_576
+	// MaxBulk is the most attributes one SetAttributes call may write.
+	MaxBulk = 10_000
+	// DecimalIntegerDigits and DecimalFractionDigits are the shape of the
+	// decimal column, numeric(20,10).
+	DecimalIntegerDigits  = 10
+	DecimalFractionDigits = 10
+)
+
+// Kind is the kind of an attribute value: which typed column of
+// custom_attribute holds it.
+type Kind uint8
+
+// The value kinds, one per typed column, plus KindNull (a stored nil: every
+// value column NULL).
+const (
+	KindNull      Kind = iota // nil: all value columns NULL
+	KindText                  // text_value: string
+	KindInt                   // int_value: Go integers, read back as int64
+	KindDecimal               // decimal_value: floats and decimal.Decimal, read back as decimal.Decimal
+	KindBool                  // bool_value: bool
+	KindDate                  // date_value: civil.Date
+	KindTimestamp             // timestamp_value: time.Time, read back in UTC
+	KindJSON                  // json_value: maps, slices, structs, json.RawMessage; read back as json.RawMessage
+)
+
+var kindNames = [...]string{"nil", "text", "int", "decimal", "bool", "date", "timestamp", "json"}
+
+// String returns the kind's name: "nil", "text", "int", "decimal", "bool",
+// "date", "timestamp" or "json".
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "Kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Column returns the custom_attribute column that holds values of kind k,
+// or "" for KindNull.
+func (k Kind) Column() string {
+	if k == KindNull || int(k) >= len(valueColumns)+1 {
+		return ""
+	}
+	return valueColumns[k-1].name
+}
+
+// valueColumns lists custom_attribute's value columns in Kind order (index
+// kind-1); the order fixes parameter positions in every statement.
+var valueColumns = [...]struct{ name, sqlType string }{
+	{"text_value", "text"},
+	{"int_value", "bigint"},
+	{"decimal_value", "numeric"},
+	{"bool_value", "boolean"},
+	{"date_value", "date"},
+	{"timestamp_value", "timestamptz"},
+	{"json_value", "jsonb"},
+}
+
+// KindOf reports the kind (and so the column) a Go value is stored as, or an
+// error wrapping ErrInvalidValue if it cannot be stored without loss.
+func KindOf(v any) (Kind, error) {
+	e, err := encode(v)
+	return e.kind, err
+}
+
+// encoded is a value ready for SQL: its kind and its text form, which the
+// statement casts to the column's type (text travels exactly; no driver
+// type inference is involved).
+type encoded struct {
+	kind Kind
+	text string
+}
+
+var (
+	typeRawMessage = reflect.TypeFor[json.RawMessage]()
+	typeTime       = reflect.TypeFor[time.Time]()
+	typeDate       = reflect.TypeFor[civil.Date]()
+	typeDecimal    = reflect.TypeFor[decimal.Decimal]()
+	typeAny        = reflect.TypeFor[any]()
+)
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidValue}, args...)...)
+}
+
+// encode turns a Go value into its stored form. It is the one place that
+// decides which column a value goes to.
+func encode(v any) (encoded, error) {
+	switch x := v.(type) {
+	case nil:
+		return encoded{kind: KindNull}, nil
+	case string:
+		return encodeText(x)
+	case bool:
+		return encoded{KindBool, strconv.FormatBool(x)}, nil
+	case int64:
+		return encoded{KindInt, strconv.FormatInt(x, 10)}, nil
+	case int:
+		return encoded{KindInt, strconv.Itoa(x)}, nil
+	case float64:
+		return encodeFloat(x, 64)
+	case decimal.Decimal:
+		return encodeDecimal(x)
+	case time.Time:
+		return encodeTime(x)
+	case civil.Date:
+		return encodeDate(x)
+	case json.RawMessage:
+		return encodeRawJSON(x)
+	}
+	rv := reflect.ValueOf(v)
+	t := rv.Type()
+	switch {
+	case t.Kind() == reflect.Pointer:
+		if rv.IsNil() {
+			return encoded{kind: KindNull}, nil
+		}
+		return encode(rv.Elem().Interface())
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 && !t.Implements(reflect.TypeFor[json.Marshaler]()):
+		return encoded{}, invalid("%T is ambiguous: store a string, or JSON as json.RawMessage", v)
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return encodeText(rv.String())
+	case reflect.Bool:
+		return encoded{KindBool, strconv.FormatBool(rv.Bool())}, nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return encoded{KindInt, strconv.FormatInt(rv.Int(), 10)}, nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		u := rv.Uint()
+		if u > math.MaxInt64 {
+			return encoded{}, invalid("integer %d is beyond the int_value column (bigint, at most %d)", u, int64(math.MaxInt64))
+		}
+		return encoded{KindInt, strconv.FormatUint(u, 10)}, nil
+	case reflect.Float32:
+		return encodeFloat(rv.Float(), 32)
+	case reflect.Float64:
+		return encodeFloat(rv.Float(), 64)
+	case reflect.Struct, reflect.Map, reflect.Slice, reflect.Array:
+		b, err := json.Marshal(v)
+		if err != nil {
+			return encoded{}, invalid("%T cannot be encoded as JSON: %w", v, err)
+		}
+		return encodeRawJSON(b)
+	}
+	return encoded{}, invalid("unsupported Go type %T (use string, an integer, float, decimal.Decimal, bool, civil.Date, time.Time, or a JSON-encodable map, slice or struct)", v)
+}
+
+func encodeText(s string) (encoded, error) {
+	if !utf8.ValidString(s) {
+		return encoded{}, invalid("text is not valid UTF-8")
+	}
+	if len(s) > MaxValueLength {
+		if n := utf8.RuneCountInString(s); n > MaxValueLength {
+			return encoded{}, invalid("text of %d characters is longer than the limit of %d", n, MaxValueLength)
+		}
+	}
+	if bytes.IndexByte([]byte(s), 0) >= 0 {
+		return encoded{}, invalid("text holds a NUL byte, which PostgreSQL text cannot store")
+	}
+	return encoded{KindText, s}, nil
+}
+
+func encodeFloat(f float64, bits int) (encoded, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return encoded{}, invalid("float %v cannot be stored: the decimal column (numeric(20,10)) holds finite numbers only", f)
+	}
+	var d decimal.Decimal
+	if bits == 32 {
+		d = decimal.NewFromFloat32(float32(f))
+	} else {
+		d = decimal.NewFromFloat(f)
+	}
+	return encodeDecimal(d)
+}
+
+var decimalLimit = decimal.New(1, DecimalIntegerDigits)
+
+func encodeDecimal(d decimal.Decimal) (encoded, error) {
+	if d.Exponent() < -DecimalFractionDigits && !d.Round(DecimalFractionDigits).Equal(d) {
+		return encoded{}, invalid("%s has more than %d digits after the decimal point; the decimal column (numeric(20,10)) would round it: round it first (decimal.Round(%d))",
+			d.String(), DecimalFractionDigits, DecimalFractionDigits)
+	}
+	if d.Abs().Cmp(decimalLimit) >= 0 {
+		return encoded{}, invalid("%s has more than %d digits before the decimal point; the decimal column (numeric(20,10)) cannot hold it", d.String(), DecimalIntegerDigits)
+	}
+	return encoded{KindDecimal, d.String()}, nil
+}
+
+func encodeTime(t time.Time) (encoded, error) {
+	u := t.UTC()
+	if y := u.Year(); y < 1 || y > 9999 {
+		return encoded{}, invalid("time %v is outside the years 1 to 9999", t)
+	}
+	return encoded{KindTimestamp, u.Truncate(time.Microsecond).Format("2006-01-02T15:04:05.999999Z07:00")}, nil
+}
+
+func encodeDate(d civil.Date) (encoded, error) {
+	if !d.IsValid() {
+		return encoded{}, invalid("%s is not a valid date", d)
+	}
+	if d.Year < 1 || d.Year > 9999 {
+		return encoded{}, invalid("date %s is outside the years 1 to 9999", d)
+	}
+	return encoded{KindDate, d.String()}, nil
+}
+
+func encodeRawJSON(b []byte) (encoded, error) {
+	if !json.Valid(b) {
+		return encoded{}, invalid("json.RawMessage is not valid JSON")
+	}
+	if string(bytes.TrimSpace(b)) == "null" {
+		return encoded{kind: KindNull}, nil
+	}
+	if len(b) > MaxValueLength {
+		if n := utf8.RuneCount(b); n > MaxValueLength {
+			return encoded{}, invalid("JSON of %d characters is longer than the limit of %d", n, MaxValueLength)
+		}
+	}
+	return encoded{KindJSON, string(b)}, nil
+}
+
+// kindOfStored returns the kind of a value as this package reads it back.
+func kindOfStored(v any) Kind {
+	switch v.(type) {
+	case nil:
+		return KindNull
+	case string:
+		return KindText
+	case int64:
+		return KindInt
+	case decimal.Decimal:
+		return KindDecimal
+	case bool:
+		return KindBool
+	case civil.Date:
+		return KindDate
+	case time.Time:
+		return KindTimestamp
+	case json.RawMessage:
+		return KindJSON
+	}
+	k, _ := KindOf(v)
+	return k
+}
