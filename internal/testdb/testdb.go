@@ -1,15 +1,18 @@
 // Package testdb gives each test a fresh PostgreSQL database.
 //
 // The server is found once per process, in this order (DESIGN.md §6):
-//  1. DATABASE_URL, if set;
-//  2. an ephemeral cluster started from the local PostgreSQL binaries;
+//  1. DATABASE_URL, if set (a server that does not answer is an error, not
+//     a reason to look further);
+//  2. an ephemeral cluster started from the local PostgreSQL binaries
+//     (package pgcluster), one per test process, stopped by Main at the end;
+//     skipped when CUSTOMDATA_TEST_NO_EPHEMERAL=1 (see NoEphemeralEnv);
 //  3. a server already listening on localhost:5432;
 //  4. otherwise an error that says how to provide one.
 //
 // Each test then gets its own database, cloned from a template that is built
 // once (CREATE DATABASE ... TEMPLATE), so tests can run with t.Parallel().
 // A database is dropped when its test passes and kept, with its URL logged,
-// when it fails.
+// when it fails (on an ephemeral cluster only until the process ends).
 package testdb
 
 import (
@@ -18,7 +21,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -72,7 +74,12 @@ func NewWithConfig(t testing.TB, cfg Config) *Database {
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("customdata: test failed; database kept for inspection: %s", d.DSN)
+			if srv, err := server(context.Background()); err == nil && srv.ephemeral {
+				t.Logf("customdata: test failed; database kept until this test process ends "+
+					"(it lives in a throwaway cluster; set DATABASE_URL to keep it longer): %s", d.DSN)
+			} else {
+				t.Logf("customdata: test failed; database kept for inspection: %s", d.DSN)
+			}
 			if sqlDB, err := d.DB.DB(); err == nil {
 				_ = sqlDB.Close()
 			}
@@ -189,59 +196,111 @@ type resolved struct {
 	dsn    string
 	source string
 	admin  *sql.DB
+	// ephemeral is set when the server is this process's own cluster.
+	ephemeral bool
+	// stop stops the server when this process started it; nil otherwise.
+	stop func() error
 
 	mu        sync.Mutex
 	templates map[string]string
 }
 
 var (
-	serverOnce sync.Once
+	serverMu   sync.Mutex
+	serverDone bool
 	serverVal  *resolved
 	serverErr  error
 )
 
+// server resolves the server once per process (see the package doc).
 func server(ctx context.Context) (*resolved, error) {
-	serverOnce.Do(func() { serverVal, serverErr = resolve(ctx) })
+	serverMu.Lock()
+	defer serverMu.Unlock()
+	if !serverDone {
+		serverVal, serverErr = resolve(ctx, defaultResolver())
+		serverDone = true
+	}
 	return serverVal, serverErr
 }
 
 // localDSN is the conventional local server: trust auth on 127.0.0.1:5432.
 const localDSN = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 
-// startEphemeral starts a throwaway cluster from local binaries; it is
-// replaced by the implementation in ephemeral.go when one is available.
-var startEphemeral = func(ctx context.Context) (dsn string, err error) {
-	return "", errors.New("ephemeral clusters are not supported in this build")
+// resolver holds what resolve depends on, so tests can pin each of them.
+type resolver struct {
+	// getenv reads the environment.
+	getenv func(string) string
+	// startEphemeral starts a throwaway cluster and returns its DSN and a
+	// function that stops it.
+	startEphemeral func(ctx context.Context) (dsn string, stop func() error, err error)
+	// localDSN is the server tried last.
+	localDSN string
 }
 
-func resolve(ctx context.Context) (*resolved, error) {
+func defaultResolver() resolver {
+	return resolver{getenv: getenv, startEphemeral: startEphemeral, localDSN: localDSN}
+}
+
+func newResolved(dsn, source string, admin *sql.DB) *resolved {
+	return &resolved{dsn: dsn, source: source, admin: admin, templates: map[string]string{}}
+}
+
+// Sources, as ServerDSN reports them.
+const (
+	sourceEnv       = "DATABASE_URL"
+	sourceEphemeral = "ephemeral cluster from local PostgreSQL binaries"
+	sourceLocal     = "server on localhost:5432"
+)
+
+func resolve(ctx context.Context, r resolver) (*resolved, error) {
 	var tried []string
-	if dsn := strings.TrimSpace(getenv("DATABASE_URL")); dsn != "" {
+	if dsn := strings.TrimSpace(r.getenv("DATABASE_URL")); dsn != "" {
 		db, err := ping(ctx, dsn)
 		if err != nil {
-			return nil, fmt.Errorf("DATABASE_URL is set but its server does not answer: %w", err)
+			return nil, fmt.Errorf("DATABASE_URL (%s) is set but its server does not answer; "+
+				"start that server, fix the URL, or unset DATABASE_URL to use a throwaway local cluster: %w", redact(dsn), err)
 		}
-		return &resolved{dsn: dsn, source: "DATABASE_URL", admin: db, templates: map[string]string{}}, nil
+		return newResolved(dsn, sourceEnv, db), nil
 	}
-	dsn, err := startEphemeral(ctx)
-	if err == nil {
-		db, perr := ping(ctx, dsn)
-		if perr == nil {
-			return &resolved{dsn: dsn, source: "ephemeral cluster from local PostgreSQL binaries", admin: db, templates: map[string]string{}}, nil
+	if v := strings.TrimSpace(r.getenv(NoEphemeralEnv)); v != "" && v != "0" {
+		tried = append(tried, "ephemeral cluster: skipped ("+NoEphemeralEnv+" is set)")
+	} else {
+		dsn, stop, err := r.startEphemeral(ctx)
+		if err == nil {
+			db, perr := ping(ctx, dsn)
+			if perr == nil {
+				res := newResolved(dsn, sourceEphemeral, db)
+				res.ephemeral, res.stop = true, stop
+				return res, nil
+			}
+			if stop != nil {
+				_ = stop()
+			}
+			err = perr
 		}
-		err = perr
+		tried = append(tried, "ephemeral cluster: "+err.Error())
 	}
-	tried = append(tried, "ephemeral cluster: "+err.Error())
-	db, err := ping(ctx, localDSN)
+	db, err := ping(ctx, r.localDSN)
 	if err == nil {
-		return &resolved{dsn: localDSN, source: "server on localhost:5432", admin: db, templates: map[string]string{}}, nil
+		return newResolved(r.localDSN, sourceLocal, db), nil
 	}
 	tried = append(tried, "localhost:5432: "+err.Error())
 	return nil, fmt.Errorf("no PostgreSQL server found. Give the tests one of:\n"+
 		"  1. DATABASE_URL=postgres://user:pass@host:5432/db (a user that may CREATE DATABASE and CREATE ROLE);\n"+
 		"  2. local PostgreSQL binaries (apt-get install -y postgresql) for a throwaway cluster;\n"+
 		"  3. a server on localhost:5432 with trust auth for user postgres.\n"+
-		"Tried: %s", strings.Join(tried, "; "))
+		"Tried:\n  - %s", strings.Join(tried, "\n  - "))
+}
+
+// redact returns dsn with any password hidden.
+func redact(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" {
+		return u.Redacted()
+	}
+	if strings.Contains(dsn, "password") {
+		return "keyword/value DSN with a password"
+	}
+	return dsn
 }
 
 func ping(ctx context.Context, dsn string) (*sql.DB, error) {

@@ -1,0 +1,66 @@
+package testdb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/canvas-sdk-go/customdata/internal/pgcluster"
+)
+
+// NoEphemeralEnv is the environment variable that, set to anything but "" or
+// "0", skips the ephemeral cluster: without DATABASE_URL the tests then use
+// the server on localhost:5432.
+const NoEphemeralEnv = "CUSTOMDATA_TEST_NO_EPHEMERAL"
+
+// startEphemeral starts this process's throwaway cluster.
+func startEphemeral(ctx context.Context) (dsn string, stop func() error, err error) {
+	c, err := pgcluster.Start(ctx, pgcluster.Options{})
+	if err != nil {
+		return "", nil, err
+	}
+	return c.DSN(), c.Stop, nil
+}
+
+// errShutdown is what server returns after Shutdown.
+var errShutdown = errors.New("testdb: Shutdown was called; this process makes no more test databases")
+
+// Main runs the tests of m, then Shutdown, then exits with the tests' code.
+// Call it from TestMain:
+//
+//	func TestMain(m *testing.M) { testdb.Main(m) }
+//
+// Without it an ephemeral cluster still goes away when the test process
+// ends (see package pgcluster), but Main stops it cleanly and removes its
+// directory at once.
+func Main(m *testing.M) {
+	code := m.Run()
+	if err := Shutdown(); err != nil {
+		fmt.Fprintln(os.Stderr, "customdata:", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// Shutdown closes the admin pool and stops the ephemeral cluster if this
+// process started one. Databases of a server the process did not start are
+// left as they are (failed tests' databases stay for inspection). After
+// Shutdown, New and Create fail.
+func Shutdown() error {
+	serverMu.Lock()
+	defer serverMu.Unlock()
+	srv := serverVal
+	serverDone, serverVal, serverErr = true, nil, errShutdown
+	if srv == nil {
+		return nil
+	}
+	_ = srv.admin.Close()
+	if srv.stop != nil {
+		return srv.stop()
+	}
+	return nil
+}
