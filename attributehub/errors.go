@@ -77,6 +77,7 @@ const (
 	sqlstateUniqueViolation     = "23505"
 	sqlstateForeignKeyViolation = "23503"
 	sqlstateNumericOutOfRange   = "22003"
+	sqlstateProgramLimit        = "54000"
 )
 
 // wrapDB wraps a database error: the message says what was being done, the
@@ -96,6 +97,10 @@ func wrapDB(err error, format string, args ...any) error {
 			return fmt.Errorf("%w (deleted meanwhile?): %s: %w", ErrHubNotFound, what, err)
 		case sqlstateNumericOutOfRange:
 			return fmt.Errorf("%w: %s: the column cannot hold the value: %w", ErrInvalidValue, what, err)
+		case sqlstateProgramLimit:
+			return fmt.Errorf("%w: %s: the value is too large for an index of the table (a text value over about 2,700 bytes "+
+				"after compression exceeds the btree index on text_value; store long text as JSON or in a custom model): %w",
+				ErrInvalidValue, what, err)
 		}
 	}
 	return fmt.Errorf("attributehub: %s: %w", what, err)
