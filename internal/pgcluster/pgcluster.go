@@ -155,7 +155,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		}
 	}
 
-	if err := c.initdb(ctx, cred); err != nil {
+	if err := c.prepareData(ctx, base, cred); err != nil {
 		return nil, err
 	}
 	if err := c.start(ctx, cred, opts.Settings); err != nil {
@@ -167,9 +167,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 
 // initdb creates the data directory.
 func (c *Cluster) initdb(ctx context.Context, cred *osUser) error {
-	cmd := exec.CommandContext(ctx, filepath.Join(c.binDir, "initdb"),
-		"-D", c.dataDir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C",
-		"--no-sync", "--no-instructions")
+	cmd := exec.CommandContext(ctx, filepath.Join(c.binDir, "initdb"), append([]string{"-D", c.dataDir}, initdbArgs...)...)
 	cmd.Dir = c.dir
 	cmd.Env = childEnv()
 	runAs(cmd, cred)

@@ -145,3 +145,39 @@ func TestOwnerAlive(t *testing.T) {
 		assert.False(t, ownerAlive(strconv.Itoa(os.Getpid())+" 1"), "a reused pid is not the owner")
 	}
 }
+
+func TestInitCacheIsReusedAndGuarded(t *testing.T) {
+	t.Parallel()
+	base, err := os.MkdirTemp("", "pgcluster-cache-")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = os.RemoveAll(base) })
+	require.NoError(t, os.Chmod(base, 0o755))
+
+	first := start(t, Options{BaseDir: base})
+	caches, err := filepath.Glob(filepath.Join(base, initCachePrefix+"*"))
+	require.NoError(t, err)
+	require.Len(t, caches, 1, "the first cluster publishes its initdb output")
+	cred, err := runAsFor("")
+	require.NoError(t, err)
+	assert.True(t, usableCache(caches[0], cred))
+
+	// A cluster made from the cache works and is independent of the first.
+	second := start(t, Options{BaseDir: base})
+	ctx := context.Background()
+	for i, c := range []*Cluster{first, second} {
+		conn, err := pgx.Connect(ctx, c.DSN())
+		require.NoError(t, err)
+		_, err = conn.Exec(ctx, "CREATE DATABASE only_in_"+strconv.Itoa(i))
+		require.NoError(t, err)
+		var n int
+		require.NoError(t, conn.QueryRow(ctx, "SELECT count(*) FROM pg_database WHERE datname LIKE 'only_in_%'").Scan(&n))
+		assert.Equal(t, 1, n)
+		require.NoError(t, conn.Close(ctx))
+	}
+
+	// A cache others could have written is not trusted.
+	require.NoError(t, os.Chmod(caches[0], 0o777))
+	assert.False(t, usableCache(caches[0], cred))
+	require.NoError(t, os.Chmod(caches[0], 0o700))
+	assert.False(t, usableCache(filepath.Join(base, initCachePrefix+"missing"), cred))
+}

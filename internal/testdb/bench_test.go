@@ -1,0 +1,76 @@
+package testdb
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/canvas-sdk-go/customdata/internal/sqlident"
+)
+
+// BenchmarkFirstDatabase measures what a test process pays before its first
+// database: starting the ephemeral cluster, building the empty template and
+// cloning it. It reports the phases as cluster-ms, template-ms and clone-ms.
+func BenchmarkFirstDatabase(b *testing.B) {
+	ctx := context.Background()
+	noEnv := func(string) string { return "" }
+	var cluster, tpl, clone time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		srv, err := resolve(ctx, resolver{getenv: noEnv, startEphemeral: startEphemeral, localDSN: unreachableDSN})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if srv.stop == nil {
+			b.Fatal("no ephemeral cluster")
+		}
+		t1 := time.Now()
+		name, err := srv.template(ctx, Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		if _, err := srv.admin.ExecContext(ctx, "CREATE DATABASE first TEMPLATE "+sqlident.Quote(name)); err != nil {
+			b.Fatal(err)
+		}
+		t3 := time.Now()
+		cluster, tpl, clone = cluster+t1.Sub(t0), tpl+t2.Sub(t1), clone+t3.Sub(t2)
+		b.StopTimer()
+		_ = srv.admin.Close()
+		if err := srv.stop(); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(cluster.Milliseconds())/n, "cluster-ms")
+	b.ReportMetric(float64(tpl.Milliseconds())/n, "template-ms")
+	b.ReportMetric(float64(clone.Milliseconds())/n, "clone-ms")
+}
+
+// BenchmarkExtraDatabase measures one more database on a running server:
+// Create (template clone plus a connection pool) and Drop.
+func BenchmarkExtraDatabase(b *testing.B) {
+	ctx := context.Background()
+	if _, err := Create(ctx, Config{}); err != nil { // warm: server and template
+		b.Fatal(err)
+	}
+	var create, drop time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		d, err := Create(ctx, Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := d.DB.Exec("SELECT 1").Error; err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if err := d.Drop(ctx); err != nil {
+			b.Fatal(err)
+		}
+		create, drop = create+t1.Sub(t0), drop+time.Since(t1)
+	}
+	b.ReportMetric(float64(create.Milliseconds())/float64(b.N), "create-ms")
+	b.ReportMetric(float64(drop.Milliseconds())/float64(b.N), "drop-ms")
+}
