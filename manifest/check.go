@@ -35,6 +35,18 @@ func (c *checker) warn(path string, off int64, msg string) {
 	c.warns = append(c.warns, c.problem(path, off, msg))
 }
 
+// sort orders errors and warnings by where they are in the file (stable: same place, found order).
+func (c *checker) sort() {
+	byPlace := func(a, b Problem) int {
+		if a.Line != b.Line {
+			return a.Line - b.Line
+		}
+		return a.Column - b.Column
+	}
+	slices.SortStableFunc(c.errs, byPlace)
+	slices.SortStableFunc(c.warns, byPlace)
+}
+
 var plainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // join appends an object key to a path: a.b, or a["odd key"] when the key is not a plain identifier.

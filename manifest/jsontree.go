@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -73,6 +74,10 @@ func decodeTree(data []byte) (*node, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, newSyntaxError(data, int64(len(data)), "the file is empty; a manifest is a JSON object", nil)
 	}
+	// A first pass with encoding/json's validating scanner finds syntax errors with a precise offset.
+	if err := json.Unmarshal(data, new(json.RawMessage)); err != nil {
+		return nil, syntaxError(data, err)
+	}
 	d := &treeDecoder{data: data, dec: json.NewDecoder(bytes.NewReader(data))}
 	d.dec.UseNumber()
 	root, err := d.value()
@@ -80,8 +85,9 @@ func decodeTree(data []byte) (*node, error) {
 		return nil, err
 	}
 	// Anything but white space after the value is an error, as in Python's json.loads ("Extra data").
+	// The first pass already refused it; this is a safety net.
+	off := skipSpace(data, d.dec.InputOffset())
 	if _, err := d.dec.Token(); err != io.EOF {
-		off := skipSpace(data, d.dec.InputOffset())
 		return nil, newSyntaxError(data, off, "unexpected data after the end of the JSON object", nil)
 	}
 	return root, nil
@@ -152,6 +158,23 @@ func (d *treeDecoder) value() (*node, error) {
 		}
 	}
 	return n, nil
+}
+
+// syntaxError turns an error from json.Unmarshal into a *SyntaxError pointing at the offending byte.
+func syntaxError(data []byte, err error) *SyntaxError {
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return newSyntaxError(data, 0, err.Error(), err)
+	}
+	if se.Offset >= int64(len(data)) && strings.Contains(se.Error(), "end of JSON input") {
+		return newSyntaxError(data, int64(len(data)), "unexpected end of file: a bracket, brace or quote is not closed", err)
+	}
+	off := se.Offset - 1 // encoding/json counts the offending byte as read
+	msg := se.Error()
+	if strings.Contains(msg, "after top-level value") {
+		msg = "unexpected data after the end of the JSON object: " + msg
+	}
+	return newSyntaxError(data, off, msg, err)
 }
 
 // wrap turns a decoder error into a *SyntaxError with the offset where it happened.

@@ -20,6 +20,7 @@ func Parse(data []byte) (*Manifest, error) {
 	}
 	c := &checker{data: data}
 	m := c.manifest(root)
+	c.sort()
 	if len(c.errs) > 0 {
 		return nil, &ValidationError{Problems: c.errs, Warnings: c.warns}
 	}
