@@ -73,7 +73,7 @@ func convert[T any](name string, v any) (T, error) {
 		}
 		return zero, e
 	}
-	return dst.Interface().(T), nil
+	return *dst.Addr().Interface().(*T), nil // via a pointer: T may be a nil interface
 }
 
 // errMismatch is assign's plain "these kinds do not convert" (no reason to add).

@@ -1,0 +1,105 @@
+package attributehub_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/canvas-sdk-go/customdata/attributehub"
+	"github.com/canvas-sdk-go/customdata/civil"
+)
+
+func TestFind(t *testing.T) {
+	t.Parallel()
+	db, _ := newDB(t)
+	ctx := context.Background()
+	day := func(d int) civil.Date { return civil.Date{Year: 2026, Month: 6, Day: d} }
+	at := func(h int) time.Time { return time.Date(2026, 6, 1, h, 0, 0, 0, time.UTC) }
+	dec := decimal.RequireFromString
+	data := map[string]map[string]any{
+		"t1": {"priority": 1, "status": "open", "due": day(1), "seen": at(1), "score": dec("0.5"), "done": false, "meta": map[string]any{"k": 1}},
+		"t2": {"priority": 3, "status": "blocked", "due": day(2), "seen": at(2), "score": dec("1.25"), "done": true, "meta": nil},
+		"t3": {"priority": 5, "status": "open", "due": day(3), "seen": at(3), "score": dec("2.75"), "done": false},
+		"t4": {"priority": "5", "status": "closed"}, // priority as text: not an int
+	}
+	for id, attrs := range data {
+		h, err := attributehub.Create(ctx, db, "task", id)
+		require.NoError(t, err)
+		require.NoError(t, h.SetAttributes(ctx, attrs))
+	}
+	_, err := attributehub.Create(ctx, db, "other", "t9")
+	require.NoError(t, err)
+	w := attributehub.Where
+
+	cases := []struct {
+		name  string
+		conds []attributehub.Condition
+		want  []string
+	}{
+		{"no condition", nil, []string{"t1", "t2", "t3", "t4"}},
+		{"int eq", []attributehub.Condition{w("priority").Eq(3)}, []string{"t2"}},
+		{"int gt (text '5' does not match)", []attributehub.Condition{w("priority").Gt(3)}, []string{"t3"}},
+		{"int gte", []attributehub.Condition{w("priority").Gte(3)}, []string{"t2", "t3"}},
+		{"int lt", []attributehub.Condition{w("priority").Lt(3)}, []string{"t1"}},
+		{"int in", []attributehub.Condition{w("priority").In(1, int8(5))}, []string{"t1", "t3"}},
+		{"text eq selects text_value", []attributehub.Condition{w("priority").Eq("5")}, []string{"t4"}},
+		{"string eq", []attributehub.Condition{w("status").Eq("open")}, []string{"t1", "t3"}},
+		{"string in", []attributehub.Condition{w("status").In("blocked", "closed")}, []string{"t2", "t4"}},
+		{"string gt", []attributehub.Condition{w("status").Gt("c")}, []string{"t1", "t3", "t4"}},
+		{"date lte", []attributehub.Condition{w("due").Lte(day(2))}, []string{"t1", "t2"}},
+		{"date in", []attributehub.Condition{w("due").In(day(1), day(3))}, []string{"t1", "t3"}},
+		{"time gt", []attributehub.Condition{w("seen").Gt(at(1))}, []string{"t2", "t3"}},
+		{"time eq in another zone", []attributehub.Condition{w("seen").Eq(at(2).In(time.FixedZone("X", 3600)))}, []string{"t2"}},
+		{"decimal gt", []attributehub.Condition{w("score").Gt(dec("1"))}, []string{"t2", "t3"}},
+		{"float lt selects decimal_value", []attributehub.Condition{w("score").Lt(1.25)}, []string{"t1"}},
+		{"bool eq", []attributehub.Condition{w("done").Eq(true)}, []string{"t2"}},
+		{"json eq", []attributehub.Condition{w("meta").Eq(map[string]int{"k": 1})}, []string{"t1"}},
+		{"stored nil", []attributehub.Condition{w("meta").Eq(nil)}, []string{"t2"}},
+		{"two conditions", []attributehub.Condition{w("status").Eq("open"), w("priority").Gt(2)}, []string{"t3"}},
+		{"empty in", []attributehub.Condition{w("status").In()}, nil},
+		{"missing attribute", []attributehub.Condition{w("nope").Eq(1)}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			hubs, err := attributehub.Find(ctx, db, "task", c.conds...)
+			require.NoError(t, err)
+			var ids []string
+			for _, h := range hubs {
+				ids = append(ids, h.ID)
+			}
+			assert.Equal(t, c.want, ids)
+		})
+	}
+
+	bad := []struct {
+		name string
+		cond attributehub.Condition
+		msg  string
+	}{
+		{"mixed in", w("priority").In(1, "2"), "mixes int and text"},
+		{"nil in in", w("priority").In(1, nil), "Eq(nil)"},
+		{"gt on bool", w("done").Gt(true), "only text, int, decimal, date and timestamp"},
+		{"lt on json", w("meta").Lt(map[string]int{}), "only text"},
+		{"gt nil", w("meta").Gt(nil), "only text"},
+		{"NaN", w("score").Gt(0.0 / zero()), "NaN"},
+		{"zero condition", attributehub.Condition{}, "Where"},
+		{"empty name", w("").Eq(1), "empty"},
+	}
+	for _, c := range bad {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := attributehub.Find(ctx, db, "task", c.cond)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.msg)
+		})
+	}
+	_, err = attributehub.Find(ctx, db, "task", w("priority").In(1, "2"))
+	assert.ErrorIs(t, err, attributehub.ErrInvalidQuery)
+	_, err = attributehub.Find(ctx, db, "task", w("score").Gt(1e12))
+	assert.ErrorIs(t, err, attributehub.ErrInvalidValue)
+}
+
+func zero() float64 { return 0 }

@@ -1,0 +1,102 @@
+package attributehub_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/canvas-sdk-go/customdata/attributehub"
+	"github.com/canvas-sdk-go/customdata/civil"
+)
+
+// read is Attribute[T] with the result boxed, so cases of many T fit one table.
+func read[T any](ctx context.Context, h *attributehub.Hub, name string) func() (any, error) {
+	return func() (any, error) {
+		v, ok, err := attributehub.Attribute[T](ctx, h, name)
+		if err == nil && !ok {
+			panic("attribute " + name + " missing")
+		}
+		return v, err
+	}
+}
+
+func TestAttributeTyped(t *testing.T) {
+	t.Parallel()
+	db, _ := newDB(t)
+	ctx := context.Background()
+	h, err := attributehub.Create(ctx, db, "typed", "h")
+	require.NoError(t, err)
+	day := civil.Date{Year: 2026, Month: 5, Day: 17}
+	at := time.Date(2026, 5, 17, 8, 30, 0, 0, time.UTC)
+	require.NoError(t, h.SetAttributes(ctx, map[string]any{
+		"text": "high", "int": 300, "neg": -1, "big": int64(1) << 60, "dec": 0.1, "whole": 3.0,
+		"tenths": decimal.RequireFromString("0.1234567891"), "flag": true, "day": day, "at": at,
+		"json": tagInfo{By: "me", Count: 2}, "nil": nil,
+	}))
+
+	cases := []struct {
+		name     string
+		read     func() (any, error)
+		want     any
+		mismatch bool
+		reason   string
+	}{
+		{"string from text", read[string](ctx, h, "text"), "high", false, ""},
+		{"named string from text", read[level](ctx, h, "text"), level("high"), false, ""},
+		{"int from int", read[int](ctx, h, "int"), 300, false, ""},
+		{"int16 from int", read[int16](ctx, h, "int"), int16(300), false, ""},
+		{"int8 out of range", read[int8](ctx, h, "int"), nil, true, "out of int8's range"},
+		{"uint from negative", read[uint](ctx, h, "neg"), nil, true, "out of uint's range"},
+		{"float64 from int", read[float64](ctx, h, "int"), 300.0, false, ""},
+		{"float32 from 2^60", read[float32](ctx, h, "big"), nil, true, "not exactly representable"},
+		{"decimal from int", read[decimal.Decimal](ctx, h, "int"), decimal.NewFromInt(300), false, ""},
+		{"float64 from decimal 0.1", read[float64](ctx, h, "dec"), 0.1, false, ""},
+		{"float32 from decimal 0.1", read[float32](ctx, h, "dec"), float32(0.1), false, ""},
+		{"float32 from 10 decimals", read[float32](ctx, h, "tenths"), nil, true, "not exactly representable"},
+		{"float64 from 10 decimals", read[float64](ctx, h, "tenths"), 0.1234567891, false, ""},
+		{"int from whole decimal", read[int](ctx, h, "whole"), 3, false, ""},
+		{"int from fraction", read[int](ctx, h, "dec"), nil, true, "has a fraction"},
+		{"bool", read[bool](ctx, h, "flag"), true, false, ""},
+		{"date", read[civil.Date](ctx, h, "day"), day, false, ""},
+		{"time", read[time.Time](ctx, h, "at"), at, false, ""},
+		{"time from date", read[time.Time](ctx, h, "day"), nil, true, ""},
+		{"struct from JSON", read[tagInfo](ctx, h, "json"), tagInfo{By: "me", Count: 2}, false, ""},
+		{"pointer to struct from JSON", read[*tagInfo](ctx, h, "json"), &tagInfo{By: "me", Count: 2}, false, ""},
+		{"map from JSON", read[map[string]any](ctx, h, "json"), map[string]any{"by": "me", "count": 2.0, "tags": nil}, false, ""},
+		{"int from JSON object", read[int](ctx, h, "json"), nil, true, "json: cannot unmarshal"},
+		{"raw JSON", read[json.RawMessage](ctx, h, "json"), json.RawMessage(`{"by": "me", "tags": null, "count": 2}`), false, ""},
+		{"int from text", read[int](ctx, h, "text"), nil, true, ""},
+		{"string from int", read[string](ctx, h, "int"), nil, true, ""},
+		{"bool from text", read[bool](ctx, h, "text"), nil, true, ""},
+		{"struct from text", read[tagInfo](ctx, h, "text"), nil, true, ""},
+		{"string from nil", read[string](ctx, h, "nil"), nil, true, ""},
+		{"pointer from nil", read[*int](ctx, h, "nil"), (*int)(nil), false, ""},
+		{"map from nil", read[map[string]any](ctx, h, "nil"), map[string]any(nil), false, ""},
+		{"any from int", read[any](ctx, h, "int"), int64(300), false, ""},
+		{"any from nil", read[any](ctx, h, "nil"), nil, false, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := c.read()
+			if !c.mismatch {
+				require.NoError(t, err)
+				assert.Equal(t, c.want, got)
+				return
+			}
+			var tm *attributehub.TypeMismatchError
+			require.ErrorAs(t, err, &tm)
+			assert.ErrorIs(t, err, attributehub.ErrTypeMismatch)
+			assert.NotEmpty(t, tm.Name)
+			assert.Contains(t, err.Error(), tm.Want.String(), "the message names the wanted type")
+			assert.Contains(t, err.Error(), tm.Stored.String(), "the message names the stored kind")
+			assert.Contains(t, err.Error(), c.reason)
+		})
+	}
+}
+
+type level string
