@@ -1,0 +1,62 @@
+// Package customdatatest gives the tests of a Canvas plugin written with
+// customdata a fresh PostgreSQL database each, on a real server.
+//
+//	func TestMain(m *testing.M) { customdatatest.Main(m) }
+//
+//	func TestNoteTags(t *testing.T) {
+//		t.Parallel()
+//		db := customdatatest.New(t) // db.DB is an admin *gorm.DB on a new database
+//		...
+//	}
+//
+// # Where the server comes from
+//
+// The server is found once per test process, in this order:
+//
+//  1. DATABASE_URL, if set: a postgres:// URL (or key=value DSN) of a server
+//     whose user may CREATE DATABASE and CREATE ROLE. If it is set but does
+//     not answer, that is an error; the next steps are not tried.
+//  2. A throwaway cluster started from the PostgreSQL binaries installed on
+//     the machine (initdb and postgres, found on PATH or in
+//     /usr/lib/postgresql/<version>/bin and the other usual places). It
+//     listens only on a unix socket in a temporary directory, runs with fsync
+//     off, and, when the tests run as root, runs as the "postgres" OS user.
+//     Main stops it and removes its directory when the tests end; if the
+//     process dies first, the server goes down with it (on Linux) and the
+//     next run removes what is left. Set CUSTOMDATA_TEST_NO_EPHEMERAL=1 to
+//     skip this step.
+//  3. A server on localhost:5432 that trusts the user postgres.
+//  4. Otherwise the tests fail with a message that lists these three ways.
+//
+// On Debian or Ubuntu, apt-get install -y postgresql is all step 2 needs.
+// To use a server you already run, for example in CI:
+//
+//	DATABASE_URL='postgres://postgres:secret@db.example:5432/postgres?sslmode=disable' go test ./...
+//
+// With Docker, the separate module
+// github.com/canvas-sdk-go/customdata/customdatatest/testcontainers starts a
+// postgres container and points DATABASE_URL at it.
+//
+// # Template cloning
+//
+// Each database is a copy (CREATE DATABASE ... TEMPLATE) of a template
+// database built once per server: NewWithConfig's TemplateInit runs once on
+// the template, and every database made with the same TemplateVersion starts
+// from its content. Copying a template is much cheaper than running
+// migrations or seeding in every test. Templates are shared between test
+// processes and kept on the server; change TemplateVersion whenever
+// TemplateInit changes.
+//
+// # Parallel tests
+//
+// Every call makes its own database, so tests that call New may run with
+// t.Parallel(). Many packages tested at once (go test ./...) each start
+// their own cluster in step 2, or share the server of steps 1 and 3.
+//
+// # Failed tests
+//
+// A database is dropped when its test passes. When a test fails the database
+// is kept and its DSN is logged, to be opened with psql. On the throwaway
+// cluster of step 2 it lasts only until the test process ends: set
+// DATABASE_URL to keep it longer.
+package customdatatest
