@@ -56,6 +56,9 @@ type TypeMismatchError struct {
 // Error implements error.
 func (e *TypeMismatchError) Error() string {
 	what := "a " + e.Stored.String() + " value"
+	if e.Stored == KindInt {
+		what = "an int value"
+	}
 	if e.Stored == KindNull {
 		what = "a stored nil"
 	}

@@ -45,9 +45,11 @@ func Attribute[T any](ctx context.Context, h *Hub, name string) (value T, ok boo
 //   - decimal.Decimal: a decimal or an int value.
 //   - bool kinds: a bool value. civil.Date: a date. time.Time: a timestamp
 //     (in UTC).
-//   - json.RawMessage: a JSON value, as stored.
-//   - any other T (structs, maps, slices, ...): a JSON value, decoded with
-//     json.Unmarshal.
+//   - json.RawMessage: a JSON value, as stored (jsonb's normal form: keys
+//     sorted by length then bytes, one space after ':' and ',').
+//   - any T but time.Time, civil.Date and decimal.Decimal: a JSON value,
+//     decoded with json.Unmarshal (structs, maps, slices; a JSON string into
+//     a string T).
 //   - *X: as X, then its address.
 func Value[T any](values map[string]any, name string) (value T, ok bool, err error) {
 	var zero T

@@ -1,0 +1,81 @@
+// Package attributehub is the key-value store of a customdata namespace:
+// Canvas's AttributeHub, stored exactly as Canvas's Python SDK stores it, so
+// Go and Python plugins can share hubs.
+//
+// A hub is named by (type, id), each at most 100 characters, unique within
+// the namespace (rows of attribute_hub). Its attributes are rows of
+// custom_attribute, keyed by (hub, name), with one typed column per value
+// kind; the others are NULL, and a stored nil is a row with every value
+// column NULL.
+//
+// Every function works on a namespace-scoped *gorm.DB (a namespace handle's
+// DB(ctx)); every statement names its tables schema-qualified and passes
+// values as bind parameters. Writes go through that DB, so a read handle's
+// DB refuses them.
+//
+// # Hubs
+//
+//	hub, created, err := attributehub.GetOrCreate(ctx, db, "note_state", "note:"+noteID)
+//	err = hub.SetAttribute(ctx, "tagged_by", "hello-custom-data")
+//	by, ok, err := attributehub.Attribute[string](ctx, hub, "tagged_by")
+//
+// Create, Get, GetOrCreate (race-safe; one SELECT when the hub exists),
+// Delete (the hub and its attributes in one statement), List and Find (hubs
+// of a type, by attribute value), ListWithAttributes and Load (hubs with their
+// attributes, one query; LoadOptions.Only narrows the names, like Canvas's
+// with_only).
+//
+// # Values
+//
+// The Go type of a value picks its column, as the Python type does in
+// Canvas:
+//
+//	Go value                                   column           read back as
+//	string (and string kinds)                  text_value       string
+//	int, int8..int64, uint..uint64             int_value        int64
+//	float32, float64, decimal.Decimal          decimal_value    decimal.Decimal
+//	bool                                       bool_value       bool
+//	civil.Date                                 date_value       civil.Date
+//	time.Time                                  timestamp_value  time.Time in UTC
+//	map, slice, array, struct, json.RawMessage json_value       json.RawMessage
+//	nil, a nil pointer, JSON null              (all NULL)       nil
+//
+// A pointer stores what it points to. GetAttribute returns the "read back
+// as" types; Attribute[T] and Value[T] convert to other types by the rules
+// documented on Value, and report a mismatch as a *TypeMismatchError.
+//
+// Nothing is stored with silent loss; such values are refused with an error
+// wrapping ErrInvalidValue before anything is written:
+//   - floats and decimals go to numeric(20,10): NaN, infinities, 10 or more
+//     integer digits, or a non-zero digit beyond the 10th fractional digit
+//     (which PostgreSQL would round) are errors. A float is stored as the
+//     shortest decimal that reads back as the same float (0.1 is 0.1), so
+//     1.0/3 is refused: round it first (decimal.NewFromFloat(x).Round(10)).
+//   - integers: a uint64 above math.MaxInt64 is an error. In a namespace made
+//     by Canvas int_value is 32-bit; PostgreSQL refuses larger values there
+//     and the error wraps ErrInvalidValue.
+//   - time.Time keeps microseconds (nanoseconds are truncated) and is read
+//     back in UTC; the location is not stored. Years 1 to 9999 only.
+//   - text and JSON of more than MaxValueLength (1,048,576) characters, text
+//     that is not UTF-8 or holds NUL, and []byte (ambiguous) are refused.
+//     Note that the table's btree index on text_value limits a text value
+//     to about 2,700 bytes after compression; PostgreSQL refuses longer
+//     ones (SQLSTATE 54000, wrapped with ErrInvalidValue): keep long text in
+//     JSON (json_value has a GIN index, which has no such limit).
+//
+// SetAttribute is one upsert (INSERT ... ON CONFLICT DO UPDATE, which sets
+// every value column so a new kind clears the old one); concurrent writers of
+// one attribute never fail and the last write wins. SetAttributes writes up
+// to MaxBulk attributes in one statement.
+//
+// # Queries by value
+//
+//	hubs, err := attributehub.Find(ctx, db, "task",
+//		attributehub.Where("priority").Gt(3),
+//		attributehub.Where("status").In("open", "blocked"))
+//
+// A comparison works on the column that the operand's Go type selects
+// (Canvas's value lookup): Gt(3) compares int_value and never matches a
+// priority stored as text or decimal. Eq(nil) matches a stored nil; In needs
+// operands of one kind.
+package attributehub
