@@ -79,7 +79,8 @@ type URLPermission struct {
 	Permissions []string `json:"permissions"`
 }
 
-// Components lists what the plugin provides. At least one kind must be present.
+// Components lists what the plugin provides. At least one kind must be present; a kind given as an
+// empty list is a non-nil empty slice.
 type Components struct {
 	Commands       []Command       `json:"commands,omitempty"`
 	Protocols      []Component     `json:"protocols,omitempty"`
@@ -89,6 +90,38 @@ type Components struct {
 	Views          []Component     `json:"views,omitempty"`
 	Applications   []Application   `json:"applications,omitempty"`
 	Questionnaires []Questionnaire `json:"questionnaires,omitempty"`
+}
+
+// MarshalJSON writes every kind that is present (non-nil), even when its list is empty, so that a
+// manifest with only "views": [] marshals back to a valid one.
+func (c Components) MarshalJSON() ([]byte, error) {
+	var out struct {
+		Commands       *[]Command       `json:"commands,omitempty"`
+		Protocols      *[]Component     `json:"protocols,omitempty"`
+		Handlers       *[]Component     `json:"handlers,omitempty"`
+		Content        *[]Component     `json:"content,omitempty"`
+		Effects        *[]Component     `json:"effects,omitempty"`
+		Views          *[]Component     `json:"views,omitempty"`
+		Applications   *[]Application   `json:"applications,omitempty"`
+		Questionnaires *[]Questionnaire `json:"questionnaires,omitempty"`
+	}
+	out.Commands = present(c.Commands)
+	out.Protocols = present(c.Protocols)
+	out.Handlers = present(c.Handlers)
+	out.Content = present(c.Content)
+	out.Effects = present(c.Effects)
+	out.Views = present(c.Views)
+	out.Applications = present(c.Applications)
+	out.Questionnaires = present(c.Questionnaires)
+	return json.Marshal(out)
+}
+
+// present returns a pointer to s when s is non-nil, so that omitempty keeps empty-but-present lists.
+func present[T any](s []T) *[]T {
+	if s == nil {
+		return nil
+	}
+	return &s
 }
 
 // Component is an entry of protocols, handlers, content, effects or views.
