@@ -1,0 +1,211 @@
+package custommodel
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/schema"
+)
+
+// Canvas's limits on custom data writes.
+const (
+	// MaxValueLength is the most characters (Unicode code points, as
+	// Python's len counts them) a text or JSON value may hold.
+	MaxValueLength = 1_048_576
+	// MaxBulkRows is the most rows one create or update statement may write.
+	MaxBulkRows = 10_000
+)
+
+const limitsCallback = "customdata:limits"
+
+// RegisterCallbacks installs, on db, the GORM callbacks that refuse a write
+// breaking Canvas's limits before anything is written: a text or JSON value
+// longer than MaxValueLength characters (*LimitError matching
+// ErrValueTooLong) and a create or update of more than MaxBulkRows rows in
+// one call (*LimitError matching ErrTooManyRows). They run after the
+// model's Before hooks and before any association is saved. It is
+// idempotent. The namespace package installs them on every handle's DB.
+//
+// What they see: the rows passed to Create, Save and Updates (structs,
+// slices of structs, maps). An update by condition (Where(...).Updates)
+// cannot know its row count in advance and is not counted; CreateInBatches
+// passes each batch separately.
+func RegisterCallbacks(db *gorm.DB) error {
+	if db == nil {
+		return fmt.Errorf("custommodel: RegisterCallbacks: nil *gorm.DB")
+	}
+	cb := db.Callback()
+	if cb.Create().Get(limitsCallback) == nil {
+		if err := cb.Create().After("gorm:before_create").Before("gorm:save_before_associations").Register(limitsCallback, checkLimitsCallback); err != nil {
+			return fmt.Errorf("custommodel: register create callback: %w", err)
+		}
+	}
+	if cb.Update().Get(limitsCallback) == nil {
+		if err := cb.Update().After("gorm:before_update").Before("gorm:save_before_associations").Register(limitsCallback, checkLimitsCallback); err != nil {
+			return fmt.Errorf("custommodel: register update callback: %w", err)
+		}
+	}
+	return nil
+}
+
+func checkLimitsCallback(db *gorm.DB) {
+	if db.Error != nil || db.Statement == nil {
+		return
+	}
+	st := db.Statement
+	model := st.Table
+	if st.Schema != nil {
+		model = st.Schema.Name
+	}
+	// Maps: Updates(map[string]any{...}) / Create(map...).
+	switch d := st.Dest.(type) {
+	case map[string]any:
+		if err := checkMap(model, d); err != nil {
+			_ = db.AddError(err)
+		}
+		return
+	case *map[string]any:
+		if err := checkMap(model, *d); err != nil {
+			_ = db.AddError(err)
+		}
+		return
+	case []map[string]any:
+		if len(d) > MaxBulkRows {
+			_ = db.AddError(&LimitError{Model: model, Limit: MaxBulkRows, Got: len(d), Err: ErrTooManyRows})
+			return
+		}
+		for _, m := range d {
+			if err := checkMap(model, m); err != nil {
+				_ = db.AddError(err)
+				return
+			}
+		}
+		return
+	}
+	if st.Schema == nil || !st.ReflectValue.IsValid() {
+		return
+	}
+	if err := checkRows(st.Context, st.Schema, st.ReflectValue); err != nil {
+		_ = db.AddError(err)
+	}
+}
+
+// checkRows checks a struct or a slice/array of structs of model s.
+func checkRows(ctx context.Context, s *schema.Schema, rv reflect.Value) error {
+	rv = reflect.Indirect(rv)
+	switch rv.Kind() {
+	case reflect.Slice, reflect.Array:
+		if rv.Len() > MaxBulkRows {
+			return &LimitError{Model: s.Name, Limit: MaxBulkRows, Got: rv.Len(), Err: ErrTooManyRows}
+		}
+		for i := 0; i < rv.Len(); i++ {
+			if err := checkRow(ctx, s, rv.Index(i)); err != nil {
+				return err
+			}
+		}
+	case reflect.Struct:
+		return checkRow(ctx, s, rv)
+	}
+	return nil
+}
+
+func checkRow(ctx context.Context, s *schema.Schema, rv reflect.Value) error {
+	rv = reflect.Indirect(rv)
+	if rv.Kind() != reflect.Struct || rv.Type() != s.ModelType {
+		return nil
+	}
+	for _, f := range s.Fields {
+		if f.DBName == "" || !(f.Creatable || f.Updatable) {
+			continue
+		}
+		fv := f.ReflectValueOf(ctx, rv)
+		if !fv.IsValid() || fv.IsZero() {
+			continue
+		}
+		if err := checkValue(s.Name, f.Name, fv.Interface()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkMap(model string, m map[string]any) error {
+	for k, v := range m {
+		if err := checkValue(model, k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkValue measures text and JSON values. Other types are left alone.
+func checkValue(model, field string, v any) error {
+	n := valueLength(v)
+	if n > MaxValueLength {
+		return &LimitError{Model: model, Field: field, Limit: MaxValueLength, Got: n, Err: ErrValueTooLong}
+	}
+	return nil
+}
+
+// valueLength is the length in characters of a text or JSON value, or 0.
+// A byte count at or under the limit proves the character count is too, so
+// only long values are counted rune by rune.
+func valueLength(v any) int {
+	count := func(s string) int {
+		if len(s) <= MaxValueLength {
+			return len(s)
+		}
+		return utf8.RuneCountInString(s)
+	}
+	switch x := v.(type) {
+	case string:
+		return count(x)
+	case *string:
+		if x != nil {
+			return count(*x)
+		}
+	case json.RawMessage:
+		return count(string(x))
+	case []byte:
+		return count(string(x))
+	case nil:
+		return 0
+	}
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return 0
+		}
+		rv = rv.Elem()
+	}
+	switch rv.Kind() {
+	case reflect.String:
+		return count(rv.String())
+	case reflect.Map, reflect.Slice, reflect.Struct, reflect.Array:
+		// A JSON-serialized field (GORM hands its raw Go value to
+		// ValueOf) or a JSON value in a map: measure its encoding.
+		if rv.Kind() == reflect.Struct && !isJSONish(rv.Type()) {
+			return 0
+		}
+		b, err := json.Marshal(rv.Interface())
+		if err != nil {
+			return 0
+		}
+		return count(string(b))
+	}
+	return 0
+}
+
+// isJSONish reports whether a struct value would be stored as JSON, as
+// opposed to a value type like time.Time or decimal.Decimal.
+func isJSONish(t reflect.Type) bool {
+	switch t {
+	case timeType, dateType, decimalType, uuidType:
+		return false
+	}
+	return !reflect.PointerTo(t).Implements(valuerType) && !t.Implements(valuerType)
+}
