@@ -467,3 +467,30 @@ func TestMismatchErrorIsTyped(t *testing.T) {
 	assert.Equal(t, "int", tm.Want.String())
 	assert.Equal(t, `attributehub: attribute "p" holds a text value; cannot read it as int`, err.Error())
 }
+
+// In a namespace made by Canvas, int_value is a 32-bit integer: a larger
+// value is refused by PostgreSQL, reported as ErrInvalidValue, never cut.
+func TestCanvasIntColumn(t *testing.T) {
+	t.Parallel()
+	db, admin := newDB(t)
+	ctx := context.Background()
+	require.NoError(t, admin.Exec(`ALTER TABLE acme__hub_test.custom_attribute ALTER COLUMN int_value TYPE integer`).Error)
+	h, err := attributehub.Create(ctx, db, "canvas", "h")
+	require.NoError(t, err)
+	require.NoError(t, h.SetAttribute(ctx, "fits", math.MaxInt32))
+
+	for _, bulk := range []bool{false, true} {
+		if bulk {
+			err = h.SetAttributes(ctx, map[string]any{"a": 1, "big": int64(1) << 40})
+		} else {
+			err = h.SetAttribute(ctx, "big", int64(1)<<40)
+		}
+		require.ErrorIs(t, err, attributehub.ErrInvalidValue)
+		var pg *pgconn.PgError
+		require.ErrorAs(t, err, &pg)
+		assert.Equal(t, "22003", pg.Code)
+	}
+	all, err := h.Attributes(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"fits": int64(math.MaxInt32)}, all)
+}

@@ -119,11 +119,17 @@ func (c Condition) String() string {
 	if c.err != nil {
 		return "invalid condition: " + c.err.Error()
 	}
+	if c.name == "" || c.op == "" {
+		return "zero Condition (build conditions with Where)"
+	}
 	if c.op == opEq && c.kind == KindNull {
 		return c.name + " is nil"
 	}
 	if c.op == opIn {
 		return fmt.Sprintf("%s in (%s) (%s)", c.name, strings.Join(c.values, ", "), c.kind.Column())
+	}
+	if len(c.values) != 1 {
+		return fmt.Sprintf("%s %s ? (%s)", c.name, c.op, c.kind.Column())
 	}
 	return fmt.Sprintf("%s %s %s (%s)", c.name, c.op, c.values[0], c.kind.Column())
 }

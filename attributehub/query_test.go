@@ -103,3 +103,18 @@ func TestFind(t *testing.T) {
 }
 
 func zero() float64 { return 0 }
+
+func TestConditionString(t *testing.T) {
+	t.Parallel()
+	w := attributehub.Where
+	cases := map[string]attributehub.Condition{
+		"zero Condition (build conditions with Where)": {},
+		"n in () ()":                   w("n").In(),
+		"score >= 1.5 (decimal_value)": w("score").Gte(1.5),
+		"seen < 2026-01-02T03:04:05.000006Z (timestamp_value)": w("seen").Lt(time.Date(2026, 1, 2, 3, 4, 5, 6789, time.UTC)),
+	}
+	for want, c := range cases {
+		assert.Equal(t, want, c.String())
+	}
+	assert.Contains(t, w("b").Gt(false).String(), "invalid condition")
+}
