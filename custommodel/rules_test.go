@@ -1,0 +1,168 @@
+package custommodel_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/canvas-sdk-go/customdata/custommodel"
+	"github.com/canvas-sdk-go/customdata/sdkmodel"
+)
+
+type PlainStruct struct{ Name string }
+
+type NamedTable struct {
+	custommodel.CustomModel
+	Name string
+}
+
+func (NamedTable) TableName() string { return "elsewhere" }
+
+type OwnKey struct {
+	custommodel.CustomModel
+	Code string `gorm:"primaryKey"`
+}
+
+type FieldUnique struct {
+	custommodel.CustomModel
+	Email string `gorm:"unique"`
+}
+
+type Tag struct {
+	custommodel.CustomModel
+	Label string
+}
+
+type Post struct {
+	custommodel.CustomModel
+	Tags []Tag `gorm:"many2many:post_tags"`
+}
+
+type IndexedLink struct {
+	custommodel.CustomModel
+	PatientID int64 `gorm:"index"`
+	Patient   *sdkmodel.Patient
+}
+
+type UniqueLink struct {
+	custommodel.CustomModel
+	PatientID int64 `gorm:"uniqueIndex"`
+	Patient   *sdkmodel.Patient
+}
+
+type ExtensionWithColumn struct {
+	sdkmodel.Patient
+	Nickname string
+}
+
+type ExtensionToPlatform struct {
+	sdkmodel.Patient
+	Notes []sdkmodel.Note `gorm:"foreignKey:PatientID;references:DBID"`
+}
+
+type WithDefault struct {
+	custommodel.CustomModel
+	Status string `gorm:"default:new"`
+}
+
+type WithFloat32 struct {
+	custommodel.CustomModel
+	Score float32
+}
+
+type WithUint struct {
+	custommodel.CustomModel
+	Count uint64
+}
+
+type WithBytes struct {
+	custommodel.CustomModel
+	Blob []byte
+}
+
+type WithBadTag struct {
+	custommodel.CustomModel
+	Name string `customdata:"onetoone"`
+}
+
+func TestDeclarationRules(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name        string
+		model       any
+		unsupported bool
+		want        []string // substrings of the message
+	}{
+		{"no CustomModel", &PlainStruct{}, false, []string{"PlainStruct", "does not embed custommodel.CustomModel", "add custommodel.CustomModel"}},
+		{"TableName", &NamedTable{}, false, []string{"NamedTable", "implements TableName", "namedtable", "remove the TableName method"}},
+		{"own primary key", &OwnKey{}, false, []string{"OwnKey, field Code", "primary key that is not a one-to-one link", "unique index"}},
+		{"per-field unique", &FieldUnique{}, false, []string{"FieldUnique, field Email", "unique per field", "uniqueIndex"}},
+		{"many-to-many", &Post{}, false, []string{"Post, field Tags", "many-to-many", "join model"}},
+		{"index on link", &IndexedLink{}, false, []string{"IndexedLink, field PatientID", "duplicates the automatic index", "remove the index tag"}},
+		{"unique index on link", &UniqueLink{}, false, []string{"UniqueLink, field PatientID", "one_to_one"}},
+		{"extension adds column", &ExtensionWithColumn{}, false, []string{"ExtensionWithColumn, field Nickname", "adds a column", "custom model linked"}},
+		{"extension relation to platform", &ExtensionToPlatform{}, false, []string{"ExtensionToPlatform, field Notes", "not a custom model"}},
+		{"SDK model", &sdkmodel.Note{}, false, []string{"Note", "SDK model", "pass only custom models"}},
+		{"default", &WithDefault{}, false, []string{"WithDefault, field Status", "default", "set the value in Go"}},
+		{"unknown customdata tag", &WithBadTag{}, false, []string{"WithBadTag, field Name", `"onetoone"`}},
+		{"float32", &WithFloat32{}, true, []string{"WithFloat32, field Score", "float32", "supported types"}},
+		{"uint64", &WithUint{}, true, []string{"WithUint, field Count", "uint64"}},
+		{"bytes", &WithBytes{}, true, []string{"WithBytes, field Blob", "json.RawMessage"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			stmts, err := custommodel.DDL("acme__rules", c.model)
+			require.Error(t, err)
+			assert.Nil(t, stmts)
+			assert.ErrorIs(t, err, custommodel.ErrDeclaration)
+			assert.Equal(t, c.unsupported, errors.Is(err, custommodel.ErrUnsupportedType))
+			var de *custommodel.DeclarationError
+			assert.ErrorAs(t, err, &de)
+			for _, w := range c.want {
+				assert.Contains(t, err.Error(), w)
+			}
+		})
+	}
+}
+
+func TestDeclarationErrorsAllAtOnce(t *testing.T) {
+	t.Parallel()
+	_, err := custommodel.DDL("acme__rules", &FieldUnique{}, &WithFloat32{}, &Room{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "FieldUnique")
+	assert.Contains(t, err.Error(), "WithFloat32")
+}
+
+func TestDDLAcceptsExtensionsAndBadInput(t *testing.T) {
+	t.Parallel()
+	withExt, err := custommodel.DDL(quickStartNS, &NoteTag{}, &CustomNote{})
+	require.NoError(t, err)
+	alone, err := custommodel.DDL(quickStartNS, &NoteTag{})
+	require.NoError(t, err)
+	assert.Equal(t, alone, withExt, "an extension needs no statements")
+
+	_, err = custommodel.DDL("", &Room{})
+	assert.ErrorIs(t, err, custommodel.ErrDeclaration)
+	_, err = custommodel.DDL("acme__x", nil, 42)
+	assert.ErrorIs(t, err, custommodel.ErrDeclaration)
+}
+
+func TestLongIndexNamesAreShortenedDeterministically(t *testing.T) {
+	t.Parallel()
+	type AVeryLongModelNameThatGoesOnAndOnForQuiteSomeTimeIndeed struct {
+		custommodel.CustomModel
+		AnotherRatherLongFieldNameForTesting string `gorm:"uniqueIndex"`
+	}
+	stmts, err := custommodel.DDL("acme__long", &AVeryLongModelNameThatGoesOnAndOnForQuiteSomeTimeIndeed{})
+	require.NoError(t, err)
+	last := stmts[len(stmts)-1]
+	require.Contains(t, last, "CREATE UNIQUE INDEX IF NOT EXISTS")
+	name := last[len(`CREATE UNIQUE INDEX IF NOT EXISTS "`):]
+	name = name[:strings.Index(name, `"`)]
+	assert.LessOrEqual(t, len(name), 63)
+	assert.Regexp(t, `^averylongmodelname.*_[0-9a-f]{8}_uniq$`, name)
+}

@@ -1,0 +1,228 @@
+package custommodel_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/canvas-sdk-go/customdata/custommodel"
+)
+
+func TestGetOrCreateQuickStart(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	e := newEnv(t, quickStartNS, &CustomNote{}, &NoteTag{})
+	note := e.seedNote(t)
+
+	tag, created, err := custommodel.GetOrCreate(ctx, e.db, custommodel.Lookup{"note_id": note.DBID}, &NoteTag{TaggedBy: "hello-custom-data"})
+	require.NoError(t, err)
+	assert.True(t, created)
+	assert.Equal(t, note.DBID, tag.NoteID)
+	assert.Equal(t, "hello-custom-data", tag.TaggedBy)
+
+	again, created, err := custommodel.GetOrCreate(ctx, e.db, custommodel.Lookup{"note_id": note.DBID}, &NoteTag{TaggedBy: "someone else"})
+	require.NoError(t, err)
+	assert.False(t, created)
+	assert.Equal(t, "hello-custom-data", again.TaggedBy, "a hit ignores defaults")
+	assert.EqualValues(t, 1, e.count(t, "notetag"))
+}
+
+func TestGetOrCreateCompositeKeyAndDBID(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	e := newEnv(t, "acme__booking", &Room{}, &Booking{})
+	room, created, err := custommodel.GetOrCreate(ctx, e.db, custommodel.Lookup{"name": "Blue"}, &Room{Capacity: 3})
+	require.NoError(t, err)
+	require.True(t, created)
+	assert.NotZero(t, room.DBID, "dbid comes back from RETURNING *")
+
+	slot := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	lookup := custommodel.Lookup{"room_id": room.DBID, "slot": slot}
+	b, created, err := custommodel.GetOrCreate(ctx, e.db, lookup, &Booking{Status: "confirmed"})
+	require.NoError(t, err)
+	assert.True(t, created)
+	assert.True(t, slot.Equal(b.Slot))
+
+	byID, created, err := custommodel.GetOrCreate[Booking](ctx, e.db, custommodel.Lookup{"dbid": b.DBID}, nil)
+	require.NoError(t, err)
+	assert.False(t, created)
+	assert.Equal(t, "confirmed", byID.Status)
+
+	// Same key, other lookup values: neither found nor creatable.
+	_, _, err = custommodel.GetOrCreate(ctx, e.db, custommodel.Lookup{"room_id": room.DBID, "slot": slot, "status": "cancelled"}, &Booking{})
+	assert.ErrorIs(t, err, custommodel.ErrConflict)
+	assert.EqualValues(t, 1, e.count(t, "booking"))
+}
+
+func TestLookupRefusedBeforeAnyWrite(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	e := newEnv(t, "acme__lookup", &Room{}, &Booking{})
+	cases := []struct {
+		name   string
+		lookup custommodel.Lookup
+		want   []string
+	}{
+		{"not covered", custommodel.Lookup{"room_id": 1}, []string{"(room_id) are not covered", "primary key (dbid)", "unique index (room_id, slot)", "uniqueIndex"}},
+		{"unknown column", custommodel.Lookup{"nope": 1}, []string{`unknown column "nope"`}},
+		{"field name", custommodel.Lookup{"RoomID": 1}, []string{`unknown column "RoomID"`, `column "room_id"`}},
+		{"empty", custommodel.Lookup{}, []string{"empty"}},
+		{"bad value", custommodel.Lookup{"room_id": "x", "slot": time.Now()}, []string{"does not fit column"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, _, err := custommodel.GetOrCreate(ctx, e.db, c.lookup, &Booking{})
+			require.ErrorIs(t, err, custommodel.ErrLookup)
+			var le *custommodel.LookupError
+			require.ErrorAs(t, err, &le)
+			for _, w := range c.want {
+				assert.Contains(t, err.Error(), w)
+			}
+			_, _, err = custommodel.UpdateOrCreate(ctx, e.db, c.lookup, &Booking{})
+			assert.ErrorIs(t, err, custommodel.ErrLookup)
+		})
+	}
+	assert.Zero(t, e.count(t, "booking"))
+}
+
+func TestGetOrCreateConcurrentNewKey(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	e := newEnv(t, quickStartNS, &CustomNote{}, &NoteTag{})
+	note := e.seedNote(t)
+	sqlDB, err := e.db.DB()
+	require.NoError(t, err)
+	sqlDB.SetMaxOpenConns(64)
+
+	const n = 64
+	var (
+		wg      sync.WaitGroup
+		start   = make(chan struct{})
+		errs    = make([]error, n)
+		created = make([]bool, n)
+		tags    = make([]*NoteTag, n)
+	)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			tags[i], created[i], errs[i] = custommodel.GetOrCreate(ctx, e.db, custommodel.Lookup{"note_id": note.DBID}, &NoteTag{TaggedBy: "racer"})
+		}()
+	}
+	close(start)
+	wg.Wait()
+	nCreated := 0
+	for i := range n {
+		require.NoError(t, errs[i], "goroutine %d", i)
+		assert.Equal(t, note.DBID, tags[i].NoteID)
+		if created[i] {
+			nCreated++
+		}
+	}
+	assert.Equal(t, 1, nCreated)
+	assert.EqualValues(t, 1, e.count(t, "notetag"))
+}
+
+func TestUpdateOrCreate(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	e := newEnv(t, "acme__upsert", &Room{}, &Booking{})
+
+	room, created, err := custommodel.UpdateOrCreate(ctx, e.db, custommodel.Lookup{"name": "Blue"},
+		&Room{Capacity: 4, Active: true}, "capacity")
+	require.NoError(t, err)
+	assert.True(t, created)
+	assert.EqualValues(t, 4, room.Capacity)
+	assert.True(t, room.Active, "unlisted fields act as create defaults")
+
+	room2, created, err := custommodel.UpdateOrCreate(ctx, e.db, custommodel.Lookup{"name": "Blue"},
+		&Room{Capacity: 10, Active: false}, "capacity")
+	require.NoError(t, err)
+	assert.False(t, created)
+	assert.Equal(t, room.DBID, room2.DBID)
+	assert.EqualValues(t, 10, room2.Capacity)
+	assert.True(t, room2.Active, "only listed columns are updated")
+
+	// No columns listed: every column but the key and the lookup's.
+	room3, created, err := custommodel.UpdateOrCreate(ctx, e.db, custommodel.Lookup{"name": "Blue"},
+		&Room{Capacity: 2, Features: map[string]any{"projector": true}})
+	require.NoError(t, err)
+	assert.False(t, created)
+	assert.EqualValues(t, 2, room3.Capacity)
+	assert.False(t, room3.Active)
+	assert.Equal(t, map[string]any{"projector": true}, room3.Features)
+	assert.EqualValues(t, 1, e.count(t, "room"))
+
+	_, _, err = custommodel.UpdateOrCreate(ctx, e.db, custommodel.Lookup{"name": "Blue"}, &Room{}, "dbid")
+	assert.ErrorIs(t, err, custommodel.ErrLookup)
+	_, _, err = custommodel.UpdateOrCreate(ctx, e.db, custommodel.Lookup{"name": "Blue"}, &Room{}, "colour")
+	assert.ErrorIs(t, err, custommodel.ErrLookup)
+
+	// A lookup column outside the key that does not match: row left alone.
+	_, _, err = custommodel.UpdateOrCreate(ctx, e.db, custommodel.Lookup{"name": "Blue", "capacity": 99}, &Room{Active: true}, "active")
+	assert.ErrorIs(t, err, custommodel.ErrConflict)
+	var got Room
+	require.NoError(t, e.db.First(&got, room.DBID).Error)
+	assert.False(t, got.Active)
+}
+
+func TestUpdateOrCreateConcurrent(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	e := newEnv(t, "acme__upsert_race", &Room{})
+	const n = 32
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	created := make([]bool, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, created[i], errs[i] = custommodel.UpdateOrCreate(ctx, e.db, custommodel.Lookup{"name": "Hot"}, &Room{Capacity: int32(i)}, "capacity")
+		}()
+	}
+	wg.Wait()
+	nCreated := 0
+	for i := range n {
+		require.NoError(t, errs[i])
+		if created[i] {
+			nCreated++
+		}
+	}
+	assert.Equal(t, 1, nCreated)
+	assert.EqualValues(t, 1, e.count(t, "room"))
+}
+
+func TestGetOrCreateEveryTypeRoundTrip(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	e := newEnv(t, "acme__types", &EveryType{})
+	e.apply(t, &EveryType{})
+	var before EveryType
+	require.NoError(t, e.db.Create(&EveryType{Text: "via gorm", Day: dateOf(2026, 1, 2), Raw: []byte(`{"a":1}`)}).Error)
+	require.NoError(t, e.db.First(&before).Error)
+	assert.JSONEq(t, `{"a":1}`, string(before.Raw))
+
+	in := everyTypeSample()
+	got, created, err := custommodel.GetOrCreate(ctx, e.db, custommodel.Lookup{"dbid": 100}, &in)
+	require.NoError(t, err)
+	require.True(t, created)
+	assert.EqualValues(t, 100, got.DBID)
+	assert.Equal(t, in.Text, got.Text)
+	assert.Equal(t, in.Int32, got.Int32)
+	assert.True(t, in.Price.Equal(got.Price))
+	assert.Equal(t, in.Day, got.Day)
+	assert.True(t, in.At.Equal(got.At))
+	assert.Equal(t, in.UUID, got.UUID)
+	assert.JSONEq(t, string(in.Raw), string(got.Raw))
+	assert.Equal(t, in.Meta, got.Meta)
+	assert.Equal(t, in.Tags, got.Tags)
+	assert.Equal(t, in.Address, got.Address)
+	require.NotNil(t, got.MaybeDay)
+	assert.Equal(t, *in.MaybeDay, *got.MaybeDay)
+	assert.Nil(t, got.MaybeText)
+}
