@@ -69,6 +69,10 @@ func (e *InitdbError) Unwrap() error { return e.Err }
 // found.
 const dirPrefix = "customdata-pg-"
 
+// maxSocketBase is the longest base directory whose cluster socket path
+// still fits in a unix socket address.
+const maxSocketBase = 60
+
 // ownerFile records, in a cluster's directory, the process that owns it.
 const ownerFile = "owner"
 
@@ -129,6 +133,11 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	base := opts.BaseDir
 	if base == "" {
 		base = os.TempDir()
+		// The socket path (base/customdata-pg-N/.s.PGSQL.5432) must fit in
+		// a sockaddr_un (104 bytes on macOS, 108 on Linux).
+		if len(base) > maxSocketBase {
+			base = "/tmp"
+		}
 	}
 	CleanStale(base)
 
