@@ -12,20 +12,6 @@ import (
 	"github.com/canvas-sdk-go/customdata/sdkmodel"
 )
 
-// The quick start: a tag on a note, keyed by the note.
-
-type CustomNote struct {
-	sdkmodel.Note
-	Tag *NoteTag `gorm:"foreignKey:NoteID;references:DBID"`
-}
-
-type NoteTag struct {
-	custommodel.CustomModel
-	NoteID   int64       `gorm:"primaryKey"`
-	Note     *CustomNote `gorm:"foreignKey:NoteID;references:DBID"`
-	TaggedBy string
-}
-
 // Room booking: rooms, and bookings that link a room, a patient and a staff
 // member, one booking per room and slot.
 

@@ -1,0 +1,144 @@
+package custommodel_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/canvas-sdk-go/customdata/custommodel"
+	"github.com/canvas-sdk-go/customdata/internal/scope"
+	"github.com/canvas-sdk-go/customdata/internal/testdb"
+)
+
+// sqlRecorder is a GORM logger that records every statement.
+type sqlRecorder struct {
+	mu    sync.Mutex
+	stmts []string
+}
+
+func (r *sqlRecorder) LogMode(logger.LogLevel) logger.Interface      { return r }
+func (r *sqlRecorder) Info(context.Context, string, ...interface{})  {}
+func (r *sqlRecorder) Warn(context.Context, string, ...interface{})  {}
+func (r *sqlRecorder) Error(context.Context, string, ...interface{}) {}
+func (r *sqlRecorder) Trace(_ context.Context, _ time.Time, fc func() (string, int64), _ error) {
+	s, _ := fc()
+	r.mu.Lock()
+	r.stmts = append(r.stmts, s)
+	r.mu.Unlock()
+}
+
+func (r *sqlRecorder) take() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := r.stmts
+	r.stmts = nil
+	return s
+}
+
+func TestGetOrCreateStatements(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	e := newEnv(t, quickStartNS, &CustomNote{}, &NoteTag{})
+	note := e.seedNote(t)
+	sqlDB, err := e.d.DB.DB()
+	require.NoError(t, err)
+	rec := &sqlRecorder{}
+	db, err := scope.Open(sqlDB, quickStartNS, scope.Options{Logger: rec})
+	require.NoError(t, err)
+
+	_, created, err := custommodel.GetOrCreate(ctx, db, custommodel.Lookup{"note_id": note.DBID}, &NoteTag{TaggedBy: "x"})
+	require.NoError(t, err)
+	require.True(t, created)
+	miss := rec.take()
+	require.Len(t, miss, 2, "a miss is a SELECT then one INSERT: %q", miss)
+	assert.True(t, strings.HasPrefix(miss[0], `SELECT * FROM "my_org__hello_custom_data"."notetag" WHERE "note_id" = `), miss[0])
+	assert.Contains(t, miss[1], `ON CONFLICT ("note_id") DO NOTHING RETURNING *`)
+
+	_, created, err = custommodel.GetOrCreate(ctx, db, custommodel.Lookup{"note_id": note.DBID}, &NoteTag{})
+	require.NoError(t, err)
+	require.False(t, created)
+	assert.Len(t, rec.take(), 1, "a hit is one SELECT")
+
+	_, _, err = custommodel.UpdateOrCreate(ctx, db, custommodel.Lookup{"note_id": note.DBID}, &NoteTag{TaggedBy: "y"})
+	require.NoError(t, err)
+	up := rec.take()
+	require.Len(t, up, 1, "UpdateOrCreate is one statement")
+	assert.Contains(t, up[0], `ON CONFLICT ("note_id") DO UPDATE SET "tagged_by" = EXCLUDED."tagged_by" RETURNING *, ("cur".xmax = 0)`)
+}
+
+func benchEnv(b *testing.B) *gorm.DB {
+	d := testdb.New(b)
+	db := d.Scoped(b, "acme__bench")
+	stmts, err := custommodel.DDL("acme__bench", &Room{})
+	require.NoError(b, err)
+	for _, s := range stmts {
+		require.NoError(b, d.DB.Exec(s).Error)
+	}
+	require.NoError(b, custommodel.RegisterCallbacks(db))
+	return db
+}
+
+// baselineGetOrCreate is what plain GORM code does: First, then Create if
+// missing, in a transaction (and it is not race-safe under READ COMMITTED).
+func baselineGetOrCreate(ctx context.Context, db *gorm.DB, name string) (*Room, bool, error) {
+	var room Room
+	created := false
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Where("name = ?", name).First(&room).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			room = Room{Name: name, Capacity: 2}
+			created = true
+			return tx.Create(&room).Error
+		}
+		return err
+	})
+	return &room, created, err
+}
+
+func BenchmarkGetOrCreate(b *testing.B) {
+	ctx := context.Background()
+	db := benchEnv(b)
+	_, _, err := custommodel.GetOrCreate(ctx, db, custommodel.Lookup{"name": "hit"}, &Room{Capacity: 2})
+	require.NoError(b, err)
+
+	b.Run("hit/custommodel", func(b *testing.B) {
+		for b.Loop() {
+			if _, created, err := custommodel.GetOrCreate(ctx, db, custommodel.Lookup{"name": "hit"}, &Room{Capacity: 2}); err != nil || created {
+				b.Fatal(err, created)
+			}
+		}
+	})
+	b.Run("hit/baseline", func(b *testing.B) {
+		for b.Loop() {
+			if _, created, err := baselineGetOrCreate(ctx, db, "hit"); err != nil || created {
+				b.Fatal(err, created)
+			}
+		}
+	})
+	n := 0
+	b.Run("miss/custommodel", func(b *testing.B) {
+		for b.Loop() {
+			n++
+			if _, created, err := custommodel.GetOrCreate(ctx, db, custommodel.Lookup{"name": "cm" + strconv.Itoa(n)}, &Room{Capacity: 2}); err != nil || !created {
+				b.Fatal(err, created)
+			}
+		}
+	})
+	b.Run("miss/baseline", func(b *testing.B) {
+		for b.Loop() {
+			n++
+			if _, created, err := baselineGetOrCreate(ctx, db, "bl"+strconv.Itoa(n)); err != nil || !created {
+				b.Fatal(err, created)
+			}
+		}
+	})
+}
