@@ -277,15 +277,30 @@ func TestInvalidValuesWriteNothing(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, attributehub.MaxValueLength-2, len([]rune(got)))
 	})
-	t.Run("text beyond the text_value index", func(t *testing.T) {
+	t.Run("text up to the limit is stored", func(t *testing.T) {
+		b := make([]byte, attributehub.MaxValueLength/2)
+		_, _ = rand.Read(b)
+		long := hex.EncodeToString(b) // incompressible, far past a btree entry's size
+		require.NoError(t, h.SetAttribute(ctx, "wide", long))
+		got, ok, err := attributehub.Attribute[string](ctx, h, "wide")
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.Equal(t, long, got)
+		require.Error(t, h.SetAttribute(ctx, "wider", long+"x"), "one character over the limit")
+	})
+	t.Run("a btree index on text_value, as a namespace made elsewhere may have", func(t *testing.T) {
+		_, err := h.DeleteAttribute(ctx, "wide")
+		require.NoError(t, err)
+		require.NoError(t, admin.Exec(`CREATE INDEX canvas_style_text_idx ON acme__hub_test.custom_attribute (text_value)`).Error)
+		t.Cleanup(func() { admin.Exec(`DROP INDEX acme__hub_test.canvas_style_text_idx`) })
 		b := make([]byte, 2000)
 		_, _ = rand.Read(b)
-		err := h.SetAttribute(ctx, "wide", hex.EncodeToString(b))
+		err = h.SetAttribute(ctx, "btree", hex.EncodeToString(b))
 		require.ErrorIs(t, err, attributehub.ErrInvalidValue)
 		var pg *pgconn.PgError
 		require.ErrorAs(t, err, &pg)
 		assert.Equal(t, "54000", pg.Code)
-		_, ok, err := h.GetAttribute(ctx, "wide")
+		_, ok, err := h.GetAttribute(ctx, "btree")
 		require.NoError(t, err)
 		assert.False(t, ok)
 	})

@@ -58,10 +58,11 @@
 //     back in UTC; the location is not stored. Years 1 to 9999 only.
 //   - text and JSON of more than MaxValueLength (1,048,576) characters, text
 //     that is not UTF-8 or holds NUL, and []byte (ambiguous) are refused.
-//     Note that the table's btree index on text_value limits a text value
-//     to about 2,700 bytes after compression; PostgreSQL refuses longer
-//     ones (SQLSTATE 54000, wrapped with ErrInvalidValue): keep long text in
-//     JSON (json_value has a GIN index, which has no such limit).
+//     Namespaces made by this SDK index text_value with a hash index, so
+//     text up to the limit is stored. A namespace made by Canvas may carry a
+//     btree index there, which refuses text over about 2,700 bytes after
+//     compression (SQLSTATE 54000, wrapped with ErrInvalidValue); in such a
+//     namespace keep long text in JSON.
 //
 // SetAttribute is one upsert (INSERT ... ON CONFLICT DO UPDATE, which sets
 // every value column so a new kind clears the old one); concurrent writers of

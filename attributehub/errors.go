@@ -101,8 +101,8 @@ func wrapDB(err error, format string, args ...any) error {
 		case sqlstateNumericOutOfRange:
 			return fmt.Errorf("%w: %s: the column cannot hold the value: %w", ErrInvalidValue, what, err)
 		case sqlstateProgramLimit:
-			return fmt.Errorf("%w: %s: the value is too large for an index of the table (a text value over about 2,700 bytes "+
-				"after compression exceeds the btree index on text_value; store long text as JSON or in a custom model): %w",
+			return fmt.Errorf("%w: %s: the value is too large for an index of the table (a btree index on text_value, as a "+
+				"namespace made elsewhere may have, holds at most about 2,700 bytes; store long text as JSON or in a custom model): %w",
 				ErrInvalidValue, what, err)
 		}
 	}

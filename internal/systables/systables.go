@@ -2,10 +2,15 @@
 // column for column as Canvas creates them, so that a Go plugin and a Python
 // plugin can share one namespace.
 //
-// The one deliberate difference: custom_attribute.int_value is bigint here
-// (Canvas: integer). Widening keeps the Python SDK working on our namespaces,
-// and a Canvas-made namespace still refuses out-of-range values in PostgreSQL
-// (SQLSTATE 22003), so nothing is lost silently either way.
+// Two deliberate differences, neither visible to the Python SDK:
+//   - custom_attribute.int_value is bigint (Canvas: integer). Widening keeps
+//     the Python SDK working on our namespaces, and a Canvas-made namespace
+//     still refuses out-of-range values in PostgreSQL (SQLSTATE 22003), so
+//     nothing is lost silently either way.
+//   - the partial index on text_value is a hash index, not a btree: a btree
+//     entry holds at most about 2,700 bytes, which would make PostgreSQL
+//     refuse text values long before the 1,048,576-character limit. A hash
+//     index serves the equality lookups (attribute value = x) at any length.
 package systables
 
 import "github.com/canvas-sdk-go/customdata/internal/sqlident"
@@ -55,7 +60,9 @@ func DDL(schema string) []string {
     PRIMARY KEY (hub_id, name)
 )`,
 	}
-	for _, col := range []string{"text_value", "date_value", "timestamp_value", "int_value", "decimal_value", "bool_value"} {
+	stmts = append(stmts, `CREATE INDEX IF NOT EXISTS `+sqlident.Quote(CustomAttribute+"_text_value_idx")+
+		` ON `+ca+` USING hash (text_value) WHERE text_value IS NOT NULL`)
+	for _, col := range []string{"date_value", "timestamp_value", "int_value", "decimal_value", "bool_value"} {
 		stmts = append(stmts, `CREATE INDEX IF NOT EXISTS `+sqlident.Quote(CustomAttribute+"_"+col+"_idx")+
 			` ON `+ca+` (`+sqlident.Quote(col)+`) WHERE `+sqlident.Quote(col)+` IS NOT NULL`)
 	}
