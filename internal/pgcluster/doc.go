@@ -18,6 +18,10 @@
 // Each cluster directory also records its owner process, and Start removes
 // the directories (and stops the servers) of owners that are gone.
 //
+// initdb runs once per set of binaries and OS user: its output is kept in
+// os.TempDir()/customdata-pginit-<key> (about 40 MB, owner-only) and later
+// clusters start from a copy of it, which is cheaper than initdb.
+//
 // Binaries are looked up in Options.BinDir, then next to pg_ctl/initdb on
 // PATH, then in the newest /usr/lib/postgresql/<version>/bin (Debian and
 // Ubuntu) and the other usual places.

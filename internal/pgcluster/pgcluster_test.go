@@ -46,7 +46,9 @@ func TestStartServesAndStopRemovesDir(t *testing.T) {
 	assert.True(t, super)
 	assert.Equal(t, "off", fsync)
 	assert.Empty(t, listen, "the cluster must listen on its unix socket only")
-	assert.True(t, strings.HasPrefix(c.Dir(), os.TempDir()), "cluster dir %s is under os.TempDir()", c.Dir())
+	if len(os.TempDir()) <= maxSocketBase {
+		assert.True(t, strings.HasPrefix(c.Dir(), os.TempDir()), "cluster dir %s is under os.TempDir()", c.Dir())
+	}
 
 	if os.Geteuid() == 0 {
 		fi, err := os.Stat(filepath.Join(c.Dir(), "data"))
