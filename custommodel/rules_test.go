@@ -166,3 +166,27 @@ func TestLongIndexNamesAreShortenedDeterministically(t *testing.T) {
 	assert.LessOrEqual(t, len(name), 63)
 	assert.Regexp(t, `^averylongmodelname.*_[0-9a-f]{8}_uniq$`, name)
 }
+
+type PatientProfile struct {
+	custommodel.CustomModel
+	PatientID int64             `customdata:"one_to_one"`
+	Patient   *sdkmodel.Patient `gorm:"foreignKey:PatientID;references:DBID"`
+	Nickname  string
+}
+
+func TestOneToOneLinkGetsUniqueIndexAndCoversLookups(t *testing.T) {
+	t.Parallel()
+	stmts, err := custommodel.DDL("acme__profiles", &PatientProfile{})
+	require.NoError(t, err)
+	assert.Contains(t, stmts, `CREATE UNIQUE INDEX IF NOT EXISTS "patientprofile_patient_id_uniq" ON "acme__profiles"."patientprofile" ("patient_id")`)
+
+	e := newEnv(t, "acme__profiles", &PatientProfile{})
+	_, created, err := custommodel.GetOrCreate(t.Context(), e.db, custommodel.Lookup{"patient_id": 7}, &PatientProfile{Nickname: "Ada"})
+	require.NoError(t, err)
+	assert.True(t, created)
+	p, created, err := custommodel.GetOrCreate(t.Context(), e.db, custommodel.Lookup{"patient_id": 7}, &PatientProfile{})
+	require.NoError(t, err)
+	assert.False(t, created)
+	assert.Equal(t, "Ada", p.Nickname)
+	assert.NotZero(t, p.DBID)
+}
