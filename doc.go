@@ -1,0 +1,52 @@
+// Package customdata is the Go SDK for Canvas custom data: plugin-owned
+// tables and key-value attributes in PostgreSQL, storage-compatible with the
+// Python SDK (canvas-plugins), so Go and Python plugins can share a namespace.
+//
+// This package holds only this overview; the SDK lives in its subpackages:
+//
+//   - manifest: parses and validates CANVAS_MANIFEST.json, including the
+//     custom_data block ({"namespace": "acme_org__shared_data", "access":
+//     "read_write"}) and the namespace naming rule.
+//   - namespace: the platform side. A Manager installs plugins (the first
+//     read_write install creates the namespace, a PostgreSQL schema, and
+//     returns its two access keys once), opens Handles for plugin code, and
+//     runs admin operations (list, inspect, reset, drop, keys). A handle's
+//     connections log in as a per-namespace role, so PostgreSQL itself keeps
+//     read handles read-only and namespaces apart, whatever SQL a plugin
+//     sends.
+//   - custommodel: Go structs that embed CustomModel become tables in the
+//     namespace (additive DDL exactly as Canvas makes it), linked to the
+//     platform's records; race-safe GetOrCreate and UpdateOrCreate in one
+//     round trip on the common path.
+//   - sdkmodel: read-only structs for the platform's own tables (Patient,
+//     Staff, Note, ...) and a fixture that creates them for tests.
+//   - attributehub: a typed key-value store beside the models (hubs with
+//     attributes), stored as Canvas stores it.
+//   - civil: a calendar date type for date columns and attributes.
+//   - customdatatest: a fresh PostgreSQL database per test, for this
+//     repository's tests and for plugin authors' own.
+//
+// The quick start, in Go (examples/hello-custom-data runs it end to end):
+//
+//	type CustomNote struct {
+//		sdkmodel.Note
+//		Tag *NoteTag `gorm:"foreignKey:NoteID;references:DBID"`
+//	}
+//
+//	type NoteTag struct {
+//		custommodel.CustomModel
+//		NoteID   int64 `gorm:"primaryKey" customdata:"one_to_one"`
+//		Note     *CustomNote `gorm:"foreignKey:NoteID;references:DBID"`
+//		TaggedBy string
+//	}
+//
+//	inst, _ := manager.Install(ctx, namespace.Plugin{Name: "hello_custom_data",
+//		CustomData: manifest.CustomData{Namespace: "my_org__hello_custom_data", Access: manifest.ReadWrite},
+//		Models:     []any{&NoteTag{}}})
+//	h, _ := manager.Open(ctx, "my_org__hello_custom_data", inst.Keys.ReadWrite)
+//	tag, created, _ := custommodel.GetOrCreate(ctx, h.DB(ctx),
+//		custommodel.Lookup{"note_id": note.DBID}, &NoteTag{TaggedBy: "hello-custom-data"})
+//
+// DESIGN.md in the project's shared folder is the specification: names,
+// types, limits and error cases.
+package customdata

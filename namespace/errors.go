@@ -1,0 +1,93 @@
+package namespace
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Every refusal of this package matches exactly one of them
+// with errors.Is; the error itself (an *AccessError for key problems) says
+// which plugin, which namespace and how to fix it.
+var (
+	// ErrInvalidNamespace: the name breaks the namespace rule; nothing ran.
+	ErrInvalidNamespace = errors.New("invalid namespace")
+	// ErrInvalidPlugin: the Plugin passed to Install is malformed.
+	ErrInvalidPlugin = errors.New("invalid plugin")
+	// ErrNamespaceNotFound: no such namespace in this database.
+	ErrNamespaceNotFound = errors.New("namespace not found")
+	// ErrKeyMissing: the namespace exists and the plugin presented no key.
+	ErrKeyMissing = errors.New("namespace access key missing")
+	// ErrKeyInvalid: the key matches no key of the namespace.
+	ErrKeyInvalid = errors.New("namespace access key invalid")
+	// ErrReadOnlyKey: a read key was presented where read_write is needed.
+	ErrReadOnlyKey = errors.New("namespace access key grants read only")
+	// ErrWriteDenied: a write through a read handle.
+	ErrWriteDenied = errors.New("namespace write denied")
+	// ErrHandleClosed: the handle was closed.
+	ErrHandleClosed = errors.New("namespace handle closed")
+)
+
+// AccessError is a refused install, open or write. It matches its Kind with
+// errors.Is and, where PostgreSQL refused, also unwraps to the driver's
+// *pgconn.PgError.
+type AccessError struct {
+	Kind      error  // one of the sentinel errors above
+	Plugin    string // the plugin, when known
+	Namespace string
+	Msg       string // what happened and how to fix it
+	Err       error  // the underlying driver error, if any
+}
+
+// Error implements error.
+func (e *AccessError) Error() string {
+	s := e.Msg
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the sentinel kind and the driver error.
+func (e *AccessError) Unwrap() []error {
+	if e.Err != nil {
+		return []error{e.Kind, e.Err}
+	}
+	return []error{e.Kind}
+}
+
+func who(plugin string) string {
+	if plugin == "" {
+		return "This caller"
+	}
+	return fmt.Sprintf("Plugin %q", plugin)
+}
+
+func errNotFound(plugin, ns string) error {
+	return &AccessError{Kind: ErrNamespaceNotFound, Plugin: plugin, Namespace: ns,
+		Msg: fmt.Sprintf("%s requested access to custom data namespace %q, which does not exist. "+
+			"A namespace is created by the first install of a plugin with \"access\": \"read_write\"; install that plugin first", who(plugin), ns)}
+}
+
+func errKeyMissing(plugin, ns, secret string) error {
+	return &AccessError{Kind: ErrKeyMissing, Plugin: plugin, Namespace: ns,
+		Msg: fmt.Sprintf("%s requested access to custom data namespace %q, which already exists, but presented no key. "+
+			"Set the plugin secret %q to the namespace's key (it was returned once when the namespace was created)", who(plugin), ns, secret)}
+}
+
+func errKeyInvalid(plugin, ns, secret string) error {
+	return &AccessError{Kind: ErrKeyInvalid, Plugin: plugin, Namespace: ns,
+		Msg: fmt.Sprintf("%s presented an invalid key for custom data namespace %q. "+
+			"Check the plugin secret %q: it must be one of the namespace's current keys", who(plugin), ns, secret)}
+}
+
+func errReadOnlyKey(plugin, ns string) error {
+	return &AccessError{Kind: ErrReadOnlyKey, Plugin: plugin, Namespace: ns,
+		Msg: fmt.Sprintf("%s requested read_write access to custom data namespace %q but presented a read-only key. "+
+			"Set the plugin secret %q to the namespace's read_write key, or declare \"access\": \"read\"", who(plugin), ns, secretReadWrite)}
+}
+
+func errWriteDenied(ns, op string, cause error) error {
+	return &AccessError{Kind: ErrWriteDenied, Namespace: ns, Err: cause,
+		Msg: fmt.Sprintf("write denied: this handle has read access to custom data namespace %q and cannot %s. "+
+			"Open the namespace with its read_write key (a plugin declaring \"access\": \"read_write\") to change data", ns, op)}
+}

@@ -1,0 +1,294 @@
+package namespace
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/gorm"
+
+	"github.com/canvas-sdk-go/customdata/custommodel"
+	"github.com/canvas-sdk-go/customdata/internal/scope"
+	"github.com/canvas-sdk-go/customdata/internal/sqlident"
+	"github.com/canvas-sdk-go/customdata/manifest"
+)
+
+type poolKey struct {
+	ns     string
+	access manifest.Access
+}
+
+// pool is one connection pool, logged in as a namespace role, shared by all
+// handles of that namespace and level.
+type pool struct {
+	sqlDB *sql.DB
+	db    *gorm.DB
+	refs  int
+}
+
+// Handle is plugin code's access to one namespace, at the level its key
+// granted. Handles of the same namespace and level share a connection pool.
+// A Handle is safe for concurrent use.
+type Handle struct {
+	m      *Manager
+	key    poolKey
+	db     *gorm.DB
+	once   sync.Once
+	closed chan struct{}
+}
+
+// Open verifies key against the namespace's keys (by SHA-256 digest) and
+// returns a handle whose access level the key decides. A read_write key
+// gives read_write; a read key gives read.
+func (m *Manager) Open(ctx context.Context, name, key string) (*Handle, error) {
+	if err := validateName(name); err != nil {
+		return nil, err
+	}
+	if key == "" {
+		return nil, errKeyMissing("", name, secretRead+" or "+secretReadWrite)
+	}
+	admin := m.admin.WithContext(ctx)
+	exists, err := schemaExists(admin, name)
+	if err != nil {
+		return nil, fmt.Errorf("customdata: open namespace %q: %w", name, err)
+	}
+	if !exists {
+		return nil, errNotFound("", name)
+	}
+	level, err := lookupKey(admin, name, key)
+	if err != nil {
+		return nil, fmt.Errorf("customdata: open namespace %q: %w", name, err)
+	}
+	if level == "" {
+		return nil, errKeyInvalid("", name, secretRead+" or "+secretReadWrite)
+	}
+	k := poolKey{ns: name, access: level}
+	db, err := m.acquire(ctx, k)
+	if err != nil {
+		return nil, err
+	}
+	return &Handle{m: m, key: k, db: db, closed: make(chan struct{})}, nil
+}
+
+// Name returns the namespace.
+func (h *Handle) Name() string { return h.key.ns }
+
+// Access returns the handle's level: manifest.Read or manifest.ReadWrite.
+func (h *Handle) Access() manifest.Access { return h.key.access }
+
+// DB returns the namespace-scoped *gorm.DB for ctx: custom models resolve to
+// tables in the namespace, and every statement runs as the namespace's
+// reader or writer role. On a read handle every write is refused with
+// ErrWriteDenied, by Go before any round trip and by PostgreSQL for whatever
+// reaches it. After Close, the DB carries ErrHandleClosed.
+func (h *Handle) DB(ctx context.Context) *gorm.DB {
+	db := h.db.WithContext(ctx)
+	select {
+	case <-h.closed:
+		_ = db.AddError(fmt.Errorf("customdata: namespace %q: %w", h.key.ns, ErrHandleClosed))
+	default:
+	}
+	return db
+}
+
+// Close releases the handle; the pool closes with the last handle of its
+// namespace and level. Close is idempotent.
+func (h *Handle) Close() error {
+	var err error
+	h.once.Do(func() {
+		close(h.closed)
+		err = h.m.release(h.key)
+	})
+	return err
+}
+
+// acquire returns the pool of k, opening it (and making sure its role
+// exists, for namespaces created by another SDK) on first use.
+func (m *Manager) acquire(ctx context.Context, k poolKey) (*gorm.DB, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil, errors.New("customdata: the namespace Manager is closed")
+	}
+	if p, ok := m.pools[k]; ok {
+		p.refs++
+		return p.db, nil
+	}
+	p, err := m.openPool(ctx, k)
+	if err != nil {
+		return nil, err
+	}
+	p.refs = 1
+	m.pools[k] = p
+	return p.db, nil
+}
+
+func (m *Manager) release(k poolKey) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, ok := m.pools[k]
+	if !ok {
+		return nil
+	}
+	p.refs--
+	if p.refs > 0 {
+		return nil
+	}
+	delete(m.pools, k)
+	return p.sqlDB.Close()
+}
+
+func (m *Manager) openPool(ctx context.Context, k poolKey) (*pool, error) {
+	reader, writer := m.roleNames(k.ns)
+	role := reader
+	if k.access == accessReadWrite {
+		role = writer
+	}
+	var pw []string
+	err := m.admin.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := namespaceLock(tx, k.ns); err != nil {
+			return err
+		}
+		if err := tx.Raw("SELECT password FROM "+sqlident.Quote(adminSchema, credentialTable)+
+			" c WHERE role_name = $1 AND EXISTS (SELECT 1 FROM pg_roles WHERE rolname = c.role_name)", role).Scan(&pw).Error; err != nil {
+			return err
+		}
+		if len(pw) == 1 {
+			return nil
+		}
+		// A namespace made elsewhere (the Python SDK, a restored dump): give
+		// it roles now.
+		if err := m.ensureRoles(tx, k.ns); err != nil {
+			return err
+		}
+		if err := m.grant(tx, k.ns); err != nil {
+			return err
+		}
+		return tx.Raw("SELECT password FROM "+sqlident.Quote(adminSchema, credentialTable)+" WHERE role_name = $1", role).Scan(&pw).Error
+	})
+	if err != nil {
+		return nil, fmt.Errorf("customdata: open namespace %q: %w", k.ns, err)
+	}
+	if len(pw) != 1 {
+		return nil, fmt.Errorf("customdata: open namespace %q: no credentials for its %s role", k.ns, k.access)
+	}
+	cc := m.connCfg.Copy()
+	cc.User, cc.Password = role, pw[0]
+	sqlDB := stdlib.OpenDB(*cc)
+	sqlDB.SetMaxOpenConns(m.cfg.MaxConnsPerPool)
+	sqlDB.SetMaxIdleConns(m.cfg.MaxConnsPerPool)
+	db, err := scope.Open(sqlDB, k.ns, scope.Options{Logger: m.cfg.Logger})
+	if err == nil {
+		err = custommodel.RegisterCallbacks(db)
+	}
+	if err == nil {
+		err = registerAccessCallbacks(db, k)
+	}
+	if err == nil {
+		err = sqlDB.PingContext(ctx)
+	}
+	if err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("customdata: open namespace %q as its %s role: %w", k.ns, k.access, err)
+	}
+	return &pool{sqlDB: sqlDB, db: db}, nil
+}
+
+// registerAccessCallbacks installs the Go-level checks of a handle's DB: on
+// a read handle, GORM creates, updates, deletes and raw Execs fail with
+// ErrWriteDenied before any round trip; on every handle, PostgreSQL's
+// "insufficient privilege" refusals of writes are reported as
+// ErrWriteDenied (read handles) with the *pgconn.PgError kept underneath.
+func registerAccessCallbacks(db *gorm.DB, k poolKey) error {
+	cb := db.Callback()
+	if k.access == accessRead {
+		deny := func(op string) func(*gorm.DB) {
+			return func(tx *gorm.DB) {
+				if tx.Error == nil {
+					_ = tx.AddError(errWriteDenied(k.ns, op, nil))
+				}
+			}
+		}
+		// Raw(sql).Scan / .Row run as queries in GORM: refuse those whose
+		// first keyword is a write, before any round trip. (Anything subtler,
+		// like a data-modifying WITH, PostgreSQL refuses.)
+		denyWriteQuery := func(tx *gorm.DB) {
+			if tx.Error == nil && startsWithWrite(tx.Statement.SQL.String()) {
+				_ = tx.AddError(errWriteDenied(k.ns, "write", nil))
+			}
+		}
+		regs := []error{
+			cb.Query().Before("*").Register("customdata:deny_write_query", denyWriteQuery),
+			cb.Row().Before("*").Register("customdata:deny_write_row", denyWriteQuery),
+			cb.Create().Before("*").Register("customdata:deny_create", deny("create rows")),
+			cb.Update().Before("*").Register("customdata:deny_update", deny("update rows")),
+			cb.Delete().Before("*").Register("customdata:deny_delete", deny("delete rows")),
+			cb.Raw().Before("*").Register("customdata:deny_exec", deny("execute statements (Exec)")),
+		}
+		if err := errors.Join(regs...); err != nil {
+			return err
+		}
+	}
+	translate := func(tx *gorm.DB) {
+		var pgErr *pgconn.PgError
+		if k.access == accessRead && tx.Error != nil && !errors.Is(tx.Error, ErrWriteDenied) &&
+			errors.As(tx.Error, &pgErr) && pgErr.Code == "42501" && isWriteSQL(tx.Statement.SQL.String()) {
+			tx.Error = errWriteDenied(k.ns, "write", tx.Error)
+		}
+	}
+	return errors.Join(
+		cb.Query().After("gorm:query").Register("customdata:translate_query", translate),
+		cb.Raw().After("gorm:raw").Register("customdata:translate_raw", translate),
+		cb.Row().After("gorm:row").Register("customdata:translate_row", translate),
+	)
+}
+
+// isWriteSQL reports whether a statement that PostgreSQL refused for lack of
+// privilege was a write, so that a read handle's refused SELECT (of another
+// namespace, say) is not reported as a write.
+func isWriteSQL(q string) bool {
+	q = strings.ToLower(q)
+	for _, w := range []string{"insert", "update", "delete", "merge", "truncate", "copy", "create", "alter", "drop", "grant", "revoke", "nextval", "setval", "for update", "for share"} {
+		if strings.Contains(q, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// startsWithWrite reports whether a statement's first keyword (after white
+// space, comments and opening parentheses) changes data or schema.
+func startsWithWrite(q string) bool {
+	for {
+		q = strings.TrimLeft(q, " \t\r\n(")
+		switch {
+		case strings.HasPrefix(q, "--"):
+			if i := strings.IndexByte(q, '\n'); i >= 0 {
+				q = q[i+1:]
+				continue
+			}
+			return false
+		case strings.HasPrefix(q, "/*"):
+			if i := strings.Index(q, "*/"); i >= 0 {
+				q = q[i+2:]
+				continue
+			}
+			return false
+		}
+		break
+	}
+	end := strings.IndexFunc(q, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') })
+	if end < 0 {
+		end = len(q)
+	}
+	switch strings.ToLower(q[:end]) {
+	case "insert", "update", "delete", "merge", "truncate", "copy", "create", "alter", "drop", "grant", "revoke", "call", "do", "lock", "vacuum", "reindex", "cluster", "comment", "security", "refresh", "import":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,66 @@
+package namespace_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"github.com/canvas-sdk-go/customdata/internal/testdb"
+	"github.com/canvas-sdk-go/customdata/manifest"
+	"github.com/canvas-sdk-go/customdata/namespace"
+)
+
+var ctx = context.Background()
+
+// newManager returns a Manager over a fresh database of its own.
+func newManager(t *testing.T) (*namespace.Manager, *testdb.Database) {
+	t.Helper()
+	d := testdb.New(t)
+	m, err := namespace.NewManager(ctx, d.DSN)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = m.Close() })
+	return m, d
+}
+
+func rwPlugin(name, ns string, secrets map[string]string) namespace.Plugin {
+	return namespace.Plugin{Name: name, CustomData: manifest.CustomData{Namespace: ns, Access: manifest.ReadWrite}, Secrets: secrets}
+}
+
+func readPlugin(name, ns string, secrets map[string]string) namespace.Plugin {
+	return namespace.Plugin{Name: name, CustomData: manifest.CustomData{Namespace: ns, Access: manifest.Read}, Secrets: secrets}
+}
+
+// create installs a new read_write namespace and returns its keys.
+func create(t *testing.T, m *namespace.Manager, ns string) *namespace.Keys {
+	t.Helper()
+	inst, err := m.Install(ctx, rwPlugin("owner_"+ns, ns, nil))
+	require.NoError(t, err)
+	require.True(t, inst.Created)
+	require.NotNil(t, inst.Keys)
+	return inst.Keys
+}
+
+// snapshot is everything a refused operation must leave unchanged: every
+// row of every namespace table, the schemas, the roles and their grants.
+func snapshot(t *testing.T, admin *gorm.DB) string {
+	t.Helper()
+	var out string
+	err := admin.Raw(`
+WITH t AS (
+  SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind = 'r' AND n.nspname LIKE '%\_\_%'
+)
+SELECT coalesce(string_agg(format('%s.%s:%s', nspname, relname,
+         query_to_xml(format('SELECT * FROM %I.%I ORDER BY 1', nspname, relname), false, false, '')::text), E'\n' ORDER BY nspname, relname), '')
+  || E'\nschemas:' || (SELECT string_agg(nspname, ',' ORDER BY nspname) FROM pg_namespace)
+  || E'\nroles:' || (SELECT coalesce(string_agg(rolname, ',' ORDER BY rolname), '') FROM pg_roles
+                      WHERE starts_with(rolname, 'customdata_' || (SELECT oid FROM pg_database WHERE datname = current_database()) || '_'))
+  || E'\nacl:' || (SELECT coalesce(string_agg(format('%s.%s=%s', n.nspname, c.relname, c.relacl), ',' ORDER BY n.nspname, c.relname), '')
+                    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast'))
+FROM t`).Scan(&out).Error
+	require.NoError(t, err)
+	return out
+}

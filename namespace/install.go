@@ -1,0 +1,229 @@
+package namespace
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/canvas-sdk-go/customdata/custommodel"
+	"github.com/canvas-sdk-go/customdata/internal/sqlident"
+	"github.com/canvas-sdk-go/customdata/internal/systables"
+	"github.com/canvas-sdk-go/customdata/manifest"
+)
+
+// Plugin is what Install needs to know of a plugin: its manifest's name and
+// custom_data block, its secrets, and its models.
+type Plugin struct {
+	// Name is the plugin's name (the manifest's "name").
+	Name string
+	// CustomData is the manifest's custom_data block.
+	CustomData manifest.CustomData
+	// Secrets are the plugin's secret values by secret name; the namespace
+	// keys are read from manifest.ReadAccessKey and
+	// manifest.ReadWriteAccessKey. When a read_write install creates the
+	// namespace and both are set, they become its keys.
+	Secrets map[string]string
+	// Models are pointers to the plugin's custom model structs (e.g.
+	// &NoteTag{}); a read_write install creates or extends their tables.
+	Models []any
+}
+
+// Installation is the outcome of Install.
+type Installation struct {
+	// Namespace is the namespace the plugin joined.
+	Namespace string
+	// Access is the level the plugin was installed with.
+	Access manifest.Access
+	// Created is true when this install created the namespace.
+	Created bool
+	// Keys are the new namespace's keys, set only when Created. They are not
+	// stored anywhere in plain text: hand them to the plugin's secrets now.
+	Keys *Keys
+	// DDL lists the model statements this install ran; empty when the models
+	// were unchanged since the plugin's last install (or for read plugins).
+	DDL []string
+}
+
+// Install installs a plugin into its namespace (DESIGN.md §2):
+//
+//   - read_write, namespace absent: creates the schema, its system tables, its
+//     roles and two keys (returned once in Installation.Keys), then the
+//     plugin's tables;
+//   - read_write, namespace present: requires the read_write key in
+//     Secrets[manifest.ReadWriteAccessKey], then creates/extends the plugin's
+//     tables;
+//   - read: requires the namespace and a valid key (read or read_write) in
+//     Secrets[manifest.ReadAccessKey] (or the read_write secret); runs no DDL.
+//
+// An install is one transaction, serialized with every other install of the
+// same namespace by an advisory lock: concurrent installs are safe, and a
+// failed or interrupted install leaves nothing behind. A re-install whose
+// models are unchanged runs no DDL (schema_version keeps a digest per plugin).
+func (m *Manager) Install(ctx context.Context, p Plugin) (*Installation, error) {
+	ns := p.CustomData.Namespace
+	if err := validateName(ns); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(p.Name) == "" {
+		return nil, fmt.Errorf("customdata: %w: the plugin has no name", ErrInvalidPlugin)
+	}
+	access := p.CustomData.Access
+	if access != accessRead && access != accessReadWrite {
+		return nil, fmt.Errorf("customdata: %w: plugin %q declares access %q; want %q or %q", ErrInvalidPlugin, p.Name, access, accessRead, accessReadWrite)
+	}
+	var ddl []string
+	if access == accessReadWrite {
+		var err error
+		if ddl, err = custommodel.DDL(ns, p.Models...); err != nil {
+			return nil, fmt.Errorf("customdata: plugin %q: %w", p.Name, err)
+		}
+	}
+	supplied, err := suppliedKeys(p)
+	if err != nil {
+		return nil, err
+	}
+
+	inst := &Installation{Namespace: ns, Access: access}
+	err = m.admin.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := namespaceLock(tx, ns); err != nil {
+			return err
+		}
+		exists, err := schemaExists(tx, ns)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !exists && access == accessRead:
+			return errNotFound(p.Name, ns)
+		case !exists:
+			keys := supplied
+			if keys == nil {
+				keys = &Keys{Read: newKey(), ReadWrite: newKey()}
+			}
+			if err := createNamespace(tx, ns, keys, "created by the install of plugin "+p.Name); err != nil {
+				return err
+			}
+			inst.Created, inst.Keys = true, keys
+		default:
+			if err := checkInstallKey(tx, p, ns); err != nil {
+				return err
+			}
+		}
+		if err := m.ensureRoles(tx, ns); err != nil {
+			return err
+		}
+		if access == accessReadWrite {
+			ran, err := applyModels(tx, ns, p.Name, ddl)
+			if err != nil {
+				return err
+			}
+			inst.DDL = ran
+		}
+		return m.grant(tx, ns)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return inst, nil
+}
+
+// suppliedKeys returns the caller's key pair for a new namespace, when a
+// read_write plugin supplies both (DESIGN.md §2); otherwise nil, and a new
+// namespace gets fresh keys. A single key is what a joining plugin presents.
+func suppliedKeys(p Plugin) (*Keys, error) {
+	r, rw := p.Secrets[secretRead], p.Secrets[secretReadWrite]
+	if p.CustomData.Access != accessReadWrite || (r == "" && rw == "") {
+		return nil, nil
+	}
+	if r == "" || rw == "" {
+		return nil, nil
+	}
+	if r == rw {
+		return nil, fmt.Errorf("customdata: %w: plugin %q sets %q and %q to the same value; the two keys must differ", ErrInvalidPlugin, p.Name, secretRead, secretReadWrite)
+	}
+	for secret, v := range map[string]string{secretRead: r, secretReadWrite: rw} {
+		if err := checkSuppliedKey(secret, v); err != nil {
+			return nil, fmt.Errorf("customdata: plugin %q: %w", p.Name, err)
+		}
+	}
+	return &Keys{Read: r, ReadWrite: rw}, nil
+}
+
+// checkInstallKey verifies the key a plugin presents to join ns.
+func checkInstallKey(tx *gorm.DB, p Plugin, ns string) error {
+	secret := secretReadWrite
+	key := p.Secrets[secretReadWrite]
+	if p.CustomData.Access == accessRead {
+		secret = secretRead
+		if k := p.Secrets[secretRead]; k != "" {
+			key = k
+		}
+	}
+	if key == "" {
+		return errKeyMissing(p.Name, ns, secret)
+	}
+	level, err := lookupKey(tx, ns, key)
+	if err != nil {
+		return err
+	}
+	switch {
+	case level == "":
+		return errKeyInvalid(p.Name, ns, secret)
+	case p.CustomData.Access == accessReadWrite && level != accessReadWrite:
+		return errReadOnlyKey(p.Name, ns)
+	}
+	return nil
+}
+
+// createNamespace makes the schema, its system tables and its two keys.
+func createNamespace(tx *gorm.DB, ns string, keys *Keys, description string) error {
+	stmts := append([]string{"CREATE SCHEMA " + sqlident.Quote(ns), "REVOKE ALL ON SCHEMA " + sqlident.Quote(ns) + " FROM PUBLIC"}, systables.DDL(ns)...)
+	for _, s := range stmts {
+		if err := tx.Exec(s).Error; err != nil {
+			return fmt.Errorf("customdata: create namespace %q: %w", ns, err)
+		}
+	}
+	if err := insertKey(tx, ns, keys.Read, accessRead, description); err != nil {
+		return err
+	}
+	return insertKey(tx, ns, keys.ReadWrite, accessReadWrite, description)
+}
+
+func insertKey(tx *gorm.DB, ns, key string, level manifest.Access, description string) error {
+	q := "INSERT INTO " + sqlident.Quote(ns, systables.NamespaceAuth) + " (key_hash, access_level, description) VALUES ($1, $2, $3)"
+	if err := tx.Exec(q, hashKey(key), string(level), description).Error; err != nil {
+		return fmt.Errorf("customdata: store a key of namespace %q: %w", ns, err)
+	}
+	return nil
+}
+
+// applyModels runs the plugin's model DDL unless schema_version already
+// records the same digest for the plugin, and records it. It returns the
+// statements it ran.
+func applyModels(tx *gorm.DB, ns, plugin string, ddl []string) ([]string, error) {
+	sum := sha256.Sum256([]byte(strings.Join(ddl, ";\n")))
+	digest := hex.EncodeToString(sum[:])
+	var recorded []string
+	sv := sqlident.Quote(ns, systables.SchemaVersion)
+	if err := tx.Raw("SELECT coalesce(models_hash, '') FROM "+sv+" WHERE plugin_name = $1", plugin).Scan(&recorded).Error; err != nil {
+		return nil, err
+	}
+	if len(recorded) == 1 && recorded[0] == digest {
+		return nil, nil
+	}
+	for _, s := range ddl {
+		if err := tx.Exec(s).Error; err != nil {
+			return nil, fmt.Errorf("customdata: plugin %q: create tables in namespace %q: %w", plugin, ns, err)
+		}
+	}
+	err := tx.Exec("INSERT INTO "+sv+" (plugin_name, models_hash, completed_at) VALUES ($1, $2, now()) "+
+		"ON CONFLICT (plugin_name) DO UPDATE SET models_hash = excluded.models_hash, completed_at = excluded.completed_at", plugin, digest).Error
+	if err != nil {
+		return nil, fmt.Errorf("customdata: record models of plugin %q: %w", plugin, err)
+	}
+	return ddl, nil
+}

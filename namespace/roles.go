@@ -1,0 +1,182 @@
+package namespace
+
+// PostgreSQL enforcement (DESIGN.md §5). Each namespace has two login roles,
+// a reader and a writer, named by internal/pgrole (database OID + digest of
+// the namespace). A handle's pool logs in as one of them, so nothing a
+// plugin sends (raw SQL, RESET ROLE, SET ROLE) gains more than the role's
+// grants:
+//
+//   - reader: USAGE on the schema, SELECT on its tables;
+//   - writer: USAGE on the schema, SELECT/INSERT/UPDATE/DELETE on its tables
+//     and USAGE on its sequences;
+//   - neither: anything on namespace_auth or schema_version, any other
+//     namespace, or the platform's tables except SELECT on the SDK tables
+//     (public.canvas_sdk_data_api_*).
+//
+// Role passwords are random and kept in customdata_admin.role_credential,
+// a schema that only the Manager's admin user can reach.
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+
+	"gorm.io/gorm"
+
+	"github.com/canvas-sdk-go/customdata/internal/pgrole"
+	"github.com/canvas-sdk-go/customdata/internal/sqlident"
+	"github.com/canvas-sdk-go/customdata/internal/systables"
+)
+
+const (
+	adminSchema     = "customdata_admin"
+	credentialTable = "role_credential"
+	// grantLockKey serializes GRANTs on shared objects (the SDK tables):
+	// concurrent GRANTs on one table fail with "tuple concurrently updated".
+	grantLockKey = int64(0x637573746f6d6461) // "customda"
+)
+
+// ensureAdminSchema creates the Manager's private bookkeeping, once.
+func ensureAdminSchema(ctx context.Context, db *gorm.DB) error {
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		stmts := []string{
+			"SELECT pg_advisory_xact_lock(" + fmt.Sprint(grantLockKey) + ")",
+			"CREATE SCHEMA IF NOT EXISTS " + sqlident.Quote(adminSchema),
+			"REVOKE ALL ON SCHEMA " + sqlident.Quote(adminSchema) + " FROM PUBLIC",
+			"CREATE TABLE IF NOT EXISTS " + sqlident.Quote(adminSchema, credentialTable) + ` (
+    role_name text PRIMARY KEY,
+    namespace text NOT NULL,
+    access_level text NOT NULL,
+    password text NOT NULL
+)`,
+		}
+		for _, s := range stmts {
+			if err := tx.Exec(s).Error; err != nil {
+				return fmt.Errorf("customdata: prepare admin schema %s: %w", adminSchema, err)
+			}
+		}
+		return nil
+	})
+}
+
+// roleNames returns the reader and writer role of ns.
+func (m *Manager) roleNames(ns string) (reader, writer string) {
+	return pgrole.Name(m.dbOID, ns, string(accessRead)), pgrole.Name(m.dbOID, ns, string(accessReadWrite))
+}
+
+// ensureRoles makes sure both login roles of ns exist with a known password.
+// It runs inside the caller's transaction, under the namespace's lock.
+func (m *Manager) ensureRoles(tx *gorm.DB, ns string) error {
+	reader, writer := m.roleNames(ns)
+	for _, r := range []struct{ role, access string }{{reader, string(accessRead)}, {writer, string(accessReadWrite)}} {
+		var state struct {
+			RoleExists bool
+			HasCred    bool
+		}
+		err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AS role_exists,
+       EXISTS (SELECT 1 FROM `+sqlident.Quote(adminSchema, credentialTable)+` WHERE role_name = $1) AS has_cred`, r.role).
+			Scan(&state).Error
+		if err != nil {
+			return fmt.Errorf("customdata: look up role for namespace %q: %w", ns, err)
+		}
+		if state.RoleExists && state.HasCred {
+			continue
+		}
+		pw := randomPassword()
+		verb := "CREATE"
+		if state.RoleExists {
+			verb = "ALTER"
+		}
+		stmts := []string{
+			verb + " ROLE " + sqlident.Quote(r.role) + " WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS PASSWORD " + sqlident.Literal(pw),
+			"COMMENT ON ROLE " + sqlident.Quote(r.role) + " IS " + sqlident.Literal(fmt.Sprintf("customdata: %s access to namespace %s", r.access, ns)),
+		}
+		for _, s := range stmts {
+			if err := tx.Exec(s).Error; err != nil {
+				return fmt.Errorf("customdata: create role for namespace %q: %w", ns, err)
+			}
+		}
+		err = tx.Exec(`INSERT INTO `+sqlident.Quote(adminSchema, credentialTable)+` (role_name, namespace, access_level, password)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (role_name) DO UPDATE SET password = excluded.password`, r.role, ns, r.access, pw).Error
+		if err != nil {
+			return fmt.Errorf("customdata: record role for namespace %q: %w", ns, err)
+		}
+	}
+	return nil
+}
+
+// grant gives the roles of ns exactly their privileges on every table that
+// exists now (system and custom tables, and the SDK tables). It runs after
+// every DDL of an install, so tables added later are covered too.
+func (m *Manager) grant(tx *gorm.DB, ns string) error {
+	reader, writer := m.roleNames(ns)
+	qr, qw, qs := sqlident.Quote(reader), sqlident.Quote(writer), sqlident.Quote(ns)
+	var dbName string
+	if err := tx.Raw("SELECT current_database()").Scan(&dbName).Error; err != nil {
+		return err
+	}
+	var tables []string
+	if err := tx.Raw(`SELECT tablename FROM pg_tables WHERE schemaname = $1 AND NOT (tablename = ANY($2)) ORDER BY tablename`,
+		ns, systables.Private).Scan(&tables).Error; err != nil {
+		return fmt.Errorf("customdata: list tables of namespace %q: %w", ns, err)
+	}
+	var sdkTables []string
+	if err := tx.Raw(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'canvas\_sdk\_data\_api\_%' ORDER BY tablename`).
+		Scan(&sdkTables).Error; err != nil {
+		return fmt.Errorf("customdata: list SDK tables: %w", err)
+	}
+	stmts := []string{
+		"SELECT pg_advisory_xact_lock(" + fmt.Sprint(grantLockKey) + ")",
+		"GRANT CONNECT ON DATABASE " + sqlident.Quote(dbName) + " TO " + qr + ", " + qw,
+		"GRANT USAGE ON SCHEMA " + qs + " TO " + qr + ", " + qw,
+		"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA " + qs + " TO " + qw,
+	}
+	for _, t := range tables {
+		qt := sqlident.Quote(ns, t)
+		stmts = append(stmts,
+			"GRANT SELECT ON "+qt+" TO "+qr,
+			"GRANT SELECT, INSERT, UPDATE, DELETE ON "+qt+" TO "+qw)
+	}
+	for _, t := range systables.Private {
+		stmts = append(stmts, "REVOKE ALL ON "+sqlident.Quote(ns, t)+" FROM PUBLIC, "+qr+", "+qw)
+	}
+	for _, t := range sdkTables {
+		stmts = append(stmts, "GRANT SELECT ON "+sqlident.Quote("public", t)+" TO "+qr+", "+qw)
+	}
+	for _, s := range stmts {
+		if err := tx.Exec(s).Error; err != nil {
+			return fmt.Errorf("customdata: grant access to namespace %q: %w", ns, err)
+		}
+	}
+	return nil
+}
+
+// dropRoles removes both roles of ns and their privileges in this database.
+func (m *Manager) dropRoles(tx *gorm.DB, ns string) error {
+	reader, writer := m.roleNames(ns)
+	for _, r := range []string{reader, writer} {
+		var exists bool
+		if err := tx.Raw("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", r).Scan(&exists).Error; err != nil {
+			return err
+		}
+		if exists {
+			for _, s := range []string{"DROP OWNED BY " + sqlident.Quote(r), "DROP ROLE " + sqlident.Quote(r)} {
+				if err := tx.Exec(s).Error; err != nil {
+					return fmt.Errorf("customdata: drop role of namespace %q: %w", ns, err)
+				}
+			}
+		}
+		if err := tx.Exec("DELETE FROM "+sqlident.Quote(adminSchema, credentialTable)+" WHERE role_name = $1", r).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func randomPassword() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
