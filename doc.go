@@ -35,7 +35,7 @@
 //
 //	type NoteTag struct {
 //		custommodel.CustomModel
-//		NoteID   int64 `gorm:"primaryKey" customdata:"one_to_one"`
+//		NoteID   int64       `gorm:"primaryKey"`
 //		Note     *CustomNote `gorm:"foreignKey:NoteID;references:DBID"`
 //		TaggedBy string
 //	}

@@ -90,8 +90,9 @@ func Create(ctx context.Context, db *gorm.DB, typ, id string) (*Hub, error) {
 		return nil, err
 	}
 	h := &Hub{Type: typ, ID: id, db: db, t: t}
-	err = db.WithContext(ctx).Raw(`INSERT INTO `+t.hub+` (type, id) VALUES (?, ?) RETURNING dbid`, typ, id).Row().Scan(&h.DBID)
-	if err != nil {
+	// Scan, not Row().Scan: a query's error then reaches GORM's callbacks,
+	// where a read handle reports it as a denied write.
+	if err := db.WithContext(ctx).Raw(`INSERT INTO `+t.hub+` (type, id) VALUES (?, ?) RETURNING dbid`, typ, id).Scan(&h.DBID).Error; err != nil {
 		return nil, wrapDB(err, "create hub %s/%s", typ, id)
 	}
 	return h, nil
@@ -146,13 +147,13 @@ func GetOrCreate(ctx context.Context, db *gorm.DB, typ, id string) (h *Hub, crea
 			return h, false, err
 		}
 		h = &Hub{Type: typ, ID: id, db: db, t: t}
-		err = db.WithContext(ctx).Raw(`INSERT INTO `+t.hub+` (type, id) VALUES (?, ?) ON CONFLICT (type, id) DO NOTHING RETURNING dbid`,
-			typ, id).Row().Scan(&h.DBID)
-		if err == nil {
-			return h, true, nil
+		res := db.WithContext(ctx).Raw(`INSERT INTO `+t.hub+` (type, id) VALUES (?, ?) ON CONFLICT (type, id) DO NOTHING RETURNING dbid`,
+			typ, id).Scan(&h.DBID)
+		if res.Error != nil {
+			return nil, false, wrapDB(res.Error, "create hub %s/%s", typ, id)
 		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return nil, false, wrapDB(err, "create hub %s/%s", typ, id)
+		if res.RowsAffected == 1 {
+			return h, true, nil
 		}
 		// Another session inserted it first: read it back (next iteration).
 	}

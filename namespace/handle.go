@@ -214,9 +214,10 @@ func registerAccessCallbacks(db *gorm.DB, k poolKey) error {
 				}
 			}
 		}
-		// Raw(sql).Scan / .Row run as queries in GORM: refuse those whose
-		// first keyword is a write, before any round trip. (Anything subtler,
-		// like a data-modifying WITH, PostgreSQL refuses.)
+		// Raw(sql).Scan runs as a query in GORM: refuse one whose first
+		// keyword is a write, before any round trip. (Raw(sql).Row() cannot be
+		// refused here: GORM would hand back a nil *sql.Row. PostgreSQL
+		// refuses it, as it refuses a data-modifying WITH.)
 		denyWriteQuery := func(tx *gorm.DB) {
 			if tx.Error == nil && startsWithWrite(tx.Statement.SQL.String()) {
 				_ = tx.AddError(errWriteDenied(k.ns, "write", nil))
@@ -224,7 +225,6 @@ func registerAccessCallbacks(db *gorm.DB, k poolKey) error {
 		}
 		regs := []error{
 			cb.Query().Before("*").Register("customdata:deny_write_query", denyWriteQuery),
-			cb.Row().Before("*").Register("customdata:deny_write_row", denyWriteQuery),
 			cb.Create().Before("*").Register("customdata:deny_create", deny("create rows")),
 			cb.Update().Before("*").Register("customdata:deny_update", deny("update rows")),
 			cb.Delete().Before("*").Register("customdata:deny_delete", deny("delete rows")),
