@@ -227,3 +227,17 @@ func applyModels(tx *gorm.DB, ns, plugin string, ddl []string) ([]string, error)
 	}
 	return ddl, nil
 }
+
+// PluginFromManifest builds the Plugin that Install takes from a parsed
+// manifest (its name and custom_data block), the plugin's secret values and
+// its models. A manifest without custom_data is an ErrInvalidPlugin error.
+func PluginFromManifest(m *manifest.Manifest, secrets map[string]string, models ...any) (Plugin, error) {
+	if m == nil || m.CustomData == nil {
+		name := ""
+		if m != nil {
+			name = m.Name
+		}
+		return Plugin{}, fmt.Errorf("customdata: %w: manifest of plugin %q has no custom_data block", ErrInvalidPlugin, name)
+	}
+	return Plugin{Name: m.Name, CustomData: *m.CustomData, Secrets: secrets, Models: models}, nil
+}

@@ -3,9 +3,11 @@ package sdkmodel
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -86,6 +88,14 @@ func fixtureDDL() []string {
 )`,
 	}
 	return stmts
+}
+
+// FixtureVersion identifies the fixture's DDL: it changes whenever the
+// fixture tables change, so test templates built from CreateFixtureTables can
+// be keyed on it.
+func FixtureVersion() string {
+	sum := sha256.Sum256([]byte(strings.Join(fixtureDDL(), ";\n")))
+	return "sdkmodel-fixture-" + hex.EncodeToString(sum[:8])
 }
 
 // CreateFixtureTables creates the stand-in platform tables in schema public
