@@ -9,6 +9,20 @@
 //		...
 //	}
 //
+// # Testing a plugin
+//
+// Install and InstallManifest go one step further: a fresh database with the
+// platform fixture's SDK tables (package sdkmodel), the plugin installed as
+// the platform installs it (its namespace, tables, roles and keys), and the
+// handle its code would get:
+//
+//	p := customdatatest.InstallManifest(t, "testdata/hello_custom_data", &NoteTag{}, &CustomNote{})
+//	note, _ := sdkmodel.SeedNote(ctx, p.Manager.DB(), sdkmodel.Note{PatientID: patient.DBID})
+//	tag, created, err := tagNote(ctx, p.Handle, note.DBID) // the plugin code under test
+//
+// A read plugin's namespace is first created by a stand-in read_write
+// plugin; p.ReadWrite seeds the data it reads.
+//
 // # Where the server comes from
 //
 // The server is found once per test process, in this order:
