@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -382,7 +383,7 @@ func analyze(s *schema.Schema) (*table, []error) {
 
 	// Declared indexes.
 	named := userIndexNames(s)
-	for _, gi := range s.ParseIndexes() {
+	for _, gi := range parseIndexes(s) {
 		idx, err := declaredIndex(t, gi, byName, named)
 		if err != nil {
 			errs = append(errs, err)
@@ -569,4 +570,15 @@ func typeFix(f *schema.Field) string {
 		return "to store it as JSON add `gorm:\"serializer:json\"`; a slice of custom models is a relation and needs a link on the other model"
 	}
 	return "supported types are string, int32, int64, int, float64, bool, decimal.Decimal, civil.Date, time.Time, uuid.UUID, json.RawMessage, JSON-serialized values (`gorm:\"serializer:json\"`) and pointers to these"
+}
+
+// parseIndexesMu serializes schema.ParseIndexes: it writes to the fields of
+// the (shared, cached) schema, so two first uses of one model at once would
+// race.
+var parseIndexesMu sync.Mutex
+
+func parseIndexes(s *schema.Schema) []*schema.Index {
+	parseIndexesMu.Lock()
+	defer parseIndexesMu.Unlock()
+	return s.ParseIndexes()
 }
