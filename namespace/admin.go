@@ -8,6 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/canvas-sdk-go/customdata/internal/pgrole"
 	"github.com/canvas-sdk-go/customdata/internal/sqlident"
 	"github.com/canvas-sdk-go/customdata/internal/systables"
 	"github.com/canvas-sdk-go/customdata/manifest"
@@ -282,4 +283,61 @@ func (m *Manager) keyChange(ctx context.Context, name string, fn func(tx *gorm.D
 		}
 		return fn(tx)
 	})
+}
+
+// Uninstall forgets a plugin's install: its schema_version row goes, so the
+// next install of the plugin runs its DDL again. The namespace, its tables,
+// rows, keys and roles stay (as in Canvas, uninstalling keeps the data); use
+// Drop to remove them.
+func (m *Manager) Uninstall(ctx context.Context, name, plugin string) error {
+	return m.keyChange(ctx, name, func(tx *gorm.DB) error {
+		return tx.Exec("DELETE FROM "+sqlident.Quote(name, systables.SchemaVersion)+" WHERE plugin_name = $1", plugin).Error
+	})
+}
+
+// DropOrphanRoles removes the login roles that no namespace needs any more:
+// those made for databases that no longer exist on the server (a database
+// dropped with its namespaces inside), and those of this database whose
+// namespace's schema was dropped without Drop. It returns the roles it
+// dropped.
+func (m *Manager) DropOrphanRoles(ctx context.Context) ([]string, error) {
+	var dropped []string
+	err := m.admin.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var gone []string
+		err := tx.Raw(`SELECT rolname FROM pg_roles
+WHERE rolname ~ ('^' || $1 || '[0-9]+_')
+  AND NOT EXISTS (SELECT 1 FROM pg_database d WHERE starts_with(rolname, $1 || d.oid || '_'))
+ORDER BY rolname`, pgrole.Prefix).Scan(&gone).Error
+		if err != nil {
+			return fmt.Errorf("customdata: list orphan roles: %w", err)
+		}
+		for _, r := range gone {
+			if err := tx.Exec("DROP ROLE IF EXISTS " + sqlident.Quote(r)).Error; err != nil {
+				return fmt.Errorf("customdata: drop orphan role %s: %w", r, err)
+			}
+		}
+		dropped = append(dropped, gone...)
+
+		var namespaces []string
+		err = tx.Raw(`SELECT DISTINCT namespace FROM ` + sqlident.Quote(adminSchema, credentialTable) + ` c
+WHERE NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = c.namespace) ORDER BY namespace`).Scan(&namespaces).Error
+		if err != nil {
+			return fmt.Errorf("customdata: list orphan roles: %w", err)
+		}
+		for _, ns := range namespaces {
+			if err := namespaceLock(tx, ns); err != nil {
+				return err
+			}
+			if err := m.dropRoles(tx, ns); err != nil {
+				return err
+			}
+			reader, writer := m.roleNames(ns)
+			dropped = append(dropped, reader, writer)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return dropped, nil
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/canvas-sdk-go/customdata/custommodel"
 	"github.com/canvas-sdk-go/customdata/internal/pgrole"
 	"github.com/canvas-sdk-go/customdata/manifest"
 	"github.com/canvas-sdk-go/customdata/namespace"
@@ -143,4 +144,54 @@ func TestOpenGivesRolesToNamespaceMadeElsewhere(t *testing.T) {
 	var n int64
 	require.NoError(t, h.DB(ctx).Table("acme__python.attribute_hub").Count(&n).Error)
 	assert.ErrorIs(t, h.DB(ctx).Exec("DELETE FROM acme__python.attribute_hub").Error, namespace.ErrWriteDenied)
+}
+
+func TestUninstallKeepsData(t *testing.T) {
+	t.Parallel()
+	m, _ := newManager(t)
+	type Room struct {
+		custommodel.CustomModel
+		Name string
+	}
+	p := rwPlugin("rooms", "acme__uninstall", nil)
+	p.Models = []any{&Room{}}
+	inst, err := m.Install(ctx, p)
+	require.NoError(t, err)
+	require.NoError(t, m.DB().Exec("INSERT INTO acme__uninstall.room (name) VALUES ('Blue')").Error)
+
+	require.NoError(t, m.Uninstall(ctx, "acme__uninstall", "rooms"))
+	var rows, versions int
+	require.NoError(t, m.DB().Raw("SELECT count(*) FROM acme__uninstall.room").Scan(&rows).Error)
+	require.NoError(t, m.DB().Raw("SELECT count(*) FROM acme__uninstall.schema_version").Scan(&versions).Error)
+	assert.Equal(t, 1, rows, "data stays")
+	assert.Zero(t, versions)
+
+	p.Secrets = map[string]string{manifest.ReadWriteAccessKey: inst.Keys.ReadWrite}
+	again, err := m.Install(ctx, p)
+	require.NoError(t, err)
+	assert.NotEmpty(t, again.DDL, "a reinstall after uninstall runs the DDL again")
+	assert.ErrorIs(t, m.Uninstall(ctx, "acme__nowhere", "rooms"), namespace.ErrNamespaceNotFound)
+}
+
+func TestDropOrphanRoles(t *testing.T) {
+	t.Parallel()
+	m, d := newManager(t)
+	create(t, m, "acme__kept")
+	create(t, m, "acme__lost")
+	// A schema dropped behind the SDK's back, and a role of a database that
+	// no longer exists.
+	require.NoError(t, m.DB().Exec("DROP SCHEMA acme__lost CASCADE").Error)
+	ghost := pgrole.Prefix + "4000000000_0123456789abcdef_r"
+	require.NoError(t, m.DB().Exec(`CREATE ROLE "`+ghost+`"`).Error)
+	t.Cleanup(func() { m.DB().Exec(`DROP ROLE IF EXISTS "` + ghost + `"`) })
+
+	dropped, err := m.DropOrphanRoles(ctx)
+	require.NoError(t, err)
+	assert.Contains(t, dropped, ghost)
+	var left []string
+	require.NoError(t, m.DB().Raw("SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1) ORDER BY rolname", pgrole.DatabasePrefix(d.OID)).Scan(&left).Error)
+	assert.Len(t, left, 2, "only acme__kept's roles remain")
+	var ghosts int
+	require.NoError(t, m.DB().Raw("SELECT count(*) FROM pg_roles WHERE rolname = $1", ghost).Scan(&ghosts).Error)
+	assert.Zero(t, ghosts)
 }

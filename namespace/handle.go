@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	"github.com/canvas-sdk-go/customdata/custommodel"
 	"github.com/canvas-sdk-go/customdata/internal/scope"
@@ -144,41 +145,81 @@ func (m *Manager) release(k poolKey) error {
 }
 
 func (m *Manager) openPool(ctx context.Context, k poolKey) (*pool, error) {
-	reader, writer := m.roleNames(k.ns)
-	role := reader
-	if k.access == accessReadWrite {
-		role = writer
+	role := m.roleOf(k)
+	pw, err := m.rolePassword(ctx, k, false)
+	if err != nil {
+		return nil, fmt.Errorf("customdata: open namespace %q: %w", k.ns, err)
 	}
-	var pw []string
-	err := m.admin.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	p, err := m.connect(ctx, k, role, pw)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "28P01" {
+		// invalid_password: a role may change its own password (ALTER ROLE
+		// CURRENT_USER PASSWORD ...), so plugin SQL could lock its namespace
+		// out. The Manager owns the password: reset it and try once more.
+		if pw, err = m.rolePassword(ctx, k, true); err == nil {
+			p, err = m.connect(ctx, k, role, pw)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("customdata: open namespace %q as its %s role: %w", k.ns, k.access, err)
+	}
+	return p, nil
+}
+
+func (m *Manager) roleOf(k poolKey) string {
+	reader, writer := m.roleNames(k.ns)
+	if k.access == accessReadWrite {
+		return writer
+	}
+	return reader
+}
+
+// rolePassword returns the password of k's role, under the namespace's lock.
+// It gives a namespace made elsewhere (the Python SDK, a restored dump) its
+// roles and grants on first use, and with reset sets a fresh password.
+func (m *Manager) rolePassword(ctx context.Context, k poolKey, reset bool) (string, error) {
+	role := m.roleOf(k)
+	var pw string
+	err := m.admin.WithContext(ctx).Session(&gorm.Session{Logger: logger.Discard}).Transaction(func(tx *gorm.DB) error {
 		if err := namespaceLock(tx, k.ns); err != nil {
 			return err
 		}
-		if err := tx.Raw("SELECT password FROM "+sqlident.Quote(adminSchema, credentialTable)+
-			" c WHERE role_name = $1 AND EXISTS (SELECT 1 FROM pg_roles WHERE rolname = c.role_name)", role).Scan(&pw).Error; err != nil {
+		if reset {
+			var err error
+			pw, err = setRolePassword(tx, role, k.ns, string(k.access), true)
 			return err
 		}
-		if len(pw) == 1 {
+		var found []string
+		if err := tx.Raw("SELECT password FROM "+sqlident.Quote(adminSchema, credentialTable)+
+			" c WHERE role_name = $1 AND EXISTS (SELECT 1 FROM pg_roles WHERE rolname = c.role_name)", role).Scan(&found).Error; err != nil {
+			return err
+		}
+		if len(found) == 1 {
+			pw = found[0]
 			return nil
 		}
-		// A namespace made elsewhere (the Python SDK, a restored dump): give
-		// it roles now.
 		if err := m.ensureRoles(tx, k.ns); err != nil {
 			return err
 		}
 		if err := m.grant(tx, k.ns); err != nil {
 			return err
 		}
-		return tx.Raw("SELECT password FROM "+sqlident.Quote(adminSchema, credentialTable)+" WHERE role_name = $1", role).Scan(&pw).Error
+		if err := tx.Raw("SELECT password FROM "+sqlident.Quote(adminSchema, credentialTable)+" WHERE role_name = $1", role).Scan(&found).Error; err != nil {
+			return err
+		}
+		if len(found) != 1 {
+			return fmt.Errorf("no credentials for its %s role", k.access)
+		}
+		pw = found[0]
+		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("customdata: open namespace %q: %w", k.ns, err)
-	}
-	if len(pw) != 1 {
-		return nil, fmt.Errorf("customdata: open namespace %q: no credentials for its %s role", k.ns, k.access)
-	}
+	return pw, err
+}
+
+// connectPool opens and checks a pool logged in as role.
+func (m *Manager) connectPool(ctx context.Context, k poolKey, role, password string) (*pool, error) {
 	cc := m.connCfg.Copy()
-	cc.User, cc.Password = role, pw[0]
+	cc.User, cc.Password = role, password
 	sqlDB := stdlib.OpenDB(*cc)
 	sqlDB.SetMaxOpenConns(m.cfg.MaxConnsPerPool)
 	sqlDB.SetMaxIdleConns(m.cfg.MaxConnsPerPool)
@@ -194,7 +235,7 @@ func (m *Manager) openPool(ctx context.Context, k poolKey) (*pool, error) {
 	}
 	if err != nil {
 		_ = sqlDB.Close()
-		return nil, fmt.Errorf("customdata: open namespace %q as its %s role: %w", k.ns, k.access, err)
+		return nil, err
 	}
 	return &pool{sqlDB: sqlDB, db: db}, nil
 }

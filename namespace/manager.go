@@ -51,6 +51,9 @@ type Manager struct {
 	mu     sync.Mutex
 	pools  map[poolKey]*pool
 	closed bool
+
+	// connect opens a handle pool; a field so tests can make it fail.
+	connect func(ctx context.Context, k poolKey, role, password string) (*pool, error)
 }
 
 // NewManager connects to the platform database at dsn (see Config.DSN).
@@ -81,6 +84,7 @@ func NewManagerWithConfig(ctx context.Context, cfg Config) (*Manager, error) {
 		return nil, fmt.Errorf("customdata: open admin connection: %w", err)
 	}
 	m := &Manager{cfg: cfg, connCfg: connCfg, admin: admin, pools: map[poolKey]*pool{}}
+	m.connect = m.connectPool
 	if err := admin.WithContext(ctx).Raw("SELECT oid FROM pg_database WHERE datname = current_database()").Scan(&m.dbOID).Error; err != nil {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("customdata: connect to platform database: %w", err)

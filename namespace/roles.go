@@ -23,6 +23,7 @@ import (
 	"fmt"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	"github.com/canvas-sdk-go/customdata/internal/pgrole"
 	"github.com/canvas-sdk-go/customdata/internal/sqlident"
@@ -83,28 +84,40 @@ func (m *Manager) ensureRoles(tx *gorm.DB, ns string) error {
 		if state.RoleExists && state.HasCred {
 			continue
 		}
-		pw := randomPassword()
-		verb := "CREATE"
-		if state.RoleExists {
-			verb = "ALTER"
-		}
-		stmts := []string{
-			verb + " ROLE " + sqlident.Quote(r.role) + " WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS PASSWORD " + sqlident.Literal(pw),
-			"COMMENT ON ROLE " + sqlident.Quote(r.role) + " IS " + sqlident.Literal(fmt.Sprintf("customdata: %s access to namespace %s", r.access, ns)),
-		}
-		for _, s := range stmts {
-			if err := tx.Exec(s).Error; err != nil {
-				return fmt.Errorf("customdata: create role for namespace %q: %w", ns, err)
-			}
-		}
-		err = tx.Exec(`INSERT INTO `+sqlident.Quote(adminSchema, credentialTable)+` (role_name, namespace, access_level, password)
-VALUES ($1, $2, $3, $4)
-ON CONFLICT (role_name) DO UPDATE SET password = excluded.password`, r.role, ns, r.access, pw).Error
-		if err != nil {
-			return fmt.Errorf("customdata: record role for namespace %q: %w", ns, err)
+		if _, err := setRolePassword(tx, r.role, ns, r.access, state.RoleExists); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// setRolePassword creates the login role (or, if it exists, resets it) with
+// a fresh random password, records the password for the Manager and returns
+// it. The statements run with GORM's logger off: the password is a literal
+// in them.
+func setRolePassword(tx *gorm.DB, role, ns, access string, exists bool) (string, error) {
+	tx = tx.Session(&gorm.Session{Logger: logger.Discard})
+	pw := randomPassword()
+	verb := "CREATE"
+	if exists {
+		verb = "ALTER"
+	}
+	stmts := []string{
+		verb + " ROLE " + sqlident.Quote(role) + " WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS PASSWORD " + sqlident.Literal(pw),
+		"COMMENT ON ROLE " + sqlident.Quote(role) + " IS " + sqlident.Literal(fmt.Sprintf("customdata: %s access to namespace %s", access, ns)),
+	}
+	for _, s := range stmts {
+		if err := tx.Exec(s).Error; err != nil {
+			return "", fmt.Errorf("customdata: create role for namespace %q: %w", ns, err)
+		}
+	}
+	err := tx.Exec(`INSERT INTO `+sqlident.Quote(adminSchema, credentialTable)+` (role_name, namespace, access_level, password)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (role_name) DO UPDATE SET password = excluded.password`, role, ns, access, pw).Error
+	if err != nil {
+		return "", fmt.Errorf("customdata: record role for namespace %q: %w", ns, err)
+	}
+	return pw, nil
 }
 
 // grant gives the roles of ns exactly their privileges on every table that
