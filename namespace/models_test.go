@@ -199,3 +199,35 @@ func TestReadHandleChangesNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestTablesAddedLaterAreGranted: a second read_write plugin adds a table to
+// a namespace; handles already open (pools already connected) read and write
+// it at their level.
+func TestTablesAddedLaterAreGranted(t *testing.T) {
+	t.Parallel()
+	m, inst, _ := installQuickStart(t)
+	ro, err := m.Open(ctx, "my_org__hello_custom_data", inst.Keys.Read)
+	require.NoError(t, err)
+	rw, err := m.Open(ctx, "my_org__hello_custom_data", inst.Keys.ReadWrite)
+	require.NoError(t, err)
+	var one int
+	require.NoError(t, ro.DB(ctx).Raw("SELECT 1").Scan(&one).Error, "pools are connected before the new table exists")
+
+	type Label struct {
+		custommodel.CustomModel
+		Text string `gorm:"uniqueIndex"`
+	}
+	p := rwPlugin("labeler", "my_org__hello_custom_data", map[string]string{manifest.ReadWriteAccessKey: inst.Keys.ReadWrite})
+	p.Models = []any{&Label{}}
+	_, err = m.Install(ctx, p)
+	require.NoError(t, err)
+
+	label, created, err := custommodel.GetOrCreate(ctx, rw.DB(ctx), custommodel.Lookup{"text": "urgent"}, &Label{})
+	require.NoError(t, err)
+	assert.True(t, created)
+	assert.NotZero(t, label.DBID, "the writer may use the new identity sequence")
+	var got Label
+	require.NoError(t, ro.DB(ctx).First(&got, "text = ?", "urgent").Error)
+	assert.Equal(t, label.DBID, got.DBID)
+	assert.ErrorIs(t, ro.DB(ctx).Create(&Label{Text: "nope"}).Error, namespace.ErrWriteDenied)
+}
