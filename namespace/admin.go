@@ -27,7 +27,7 @@ type Summary struct {
 type TableInfo struct {
 	Name        string
 	System      bool  // one of the four system tables
-	RowEstimate int64 // the planner's estimate; 0 if never analyzed
+	RowEstimate int64 // the planner's estimate (pg_class.reltuples), or the live-tuple count before the first ANALYZE
 	Columns     []ColumnInfo
 }
 
@@ -110,7 +110,10 @@ func (m *Manager) Inspect(ctx context.Context, name string) (*Inspection, error)
 		Type     string
 		Nullable bool
 	}
-	err := db.Raw(`SELECT c.relname AS "table", greatest(c.reltuples, 0)::bigint AS rows,
+	// reltuples is -1 until the table is first analyzed or vacuumed; the
+	// statistics collector's live-tuple count stands in until then.
+	err := db.Raw(`SELECT c.relname AS "table",
+       (CASE WHEN c.reltuples >= 0 THEN c.reltuples ELSE coalesce(pg_stat_get_live_tuples(c.oid), 0) END)::bigint AS rows,
        a.attname AS "column", format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
