@@ -1,0 +1,4 @@
+package pgrole
+
+// ScramVerifier exposes scramVerifier (a chosen salt) to the external tests.
+var ScramVerifier = scramVerifier
