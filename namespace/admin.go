@@ -163,6 +163,10 @@ func (m *Manager) Reset(ctx context.Context, name string, opts DestructiveOption
 // and its roles. The zero options are a dry run.
 func (m *Manager) Drop(ctx context.Context, name string, opts DestructiveOptions) (*Plan, error) {
 	reader, writer := m.roleNames(name)
+	if opts.Apply && validateName(name) == nil {
+		m.closePools(name)
+		m.endSessions(ctx, name) // no session outlives its role
+	}
 	plan, err := m.destroy(ctx, name, opts, func(tx *gorm.DB) ([]string, error) {
 		stmts := []string{"DROP SCHEMA " + sqlident.Quote(name) + " CASCADE"}
 		for _, r := range []string{reader, writer} {
@@ -253,7 +257,10 @@ func (m *Manager) AddKey(ctx context.Context, name string, level manifest.Access
 }
 
 // RotateKeys replaces every key of the namespace with a fresh pair and
-// returns it. Plugins holding an old key are refused from then on.
+// returns it. Plugins holding an old key are refused from then on, and what
+// an old key gave access to goes too: the namespace's roles get new
+// passwords, their sessions are ended (where the admin user may signal
+// them) and this Manager's handles of the namespace are closed.
 func (m *Manager) RotateKeys(ctx context.Context, name string) (*Keys, error) {
 	keys := &Keys{Read: newKey(), ReadWrite: newKey()}
 	err := m.keyChange(ctx, name, func(tx *gorm.DB) error {
@@ -263,12 +270,34 @@ func (m *Manager) RotateKeys(ctx context.Context, name string) (*Keys, error) {
 		if err := insertKey(tx, name, keys.Read, accessRead, "rotated"); err != nil {
 			return err
 		}
-		return insertKey(tx, name, keys.ReadWrite, accessReadWrite, "rotated")
+		if err := insertKey(tx, name, keys.ReadWrite, accessReadWrite, "rotated"); err != nil {
+			return err
+		}
+		if err := m.ensureRoles(tx, name); err != nil {
+			return err
+		}
+		reader, writer := m.roleNames(name)
+		for _, r := range []struct{ role, access string }{{reader, string(accessRead)}, {writer, string(accessReadWrite)}} {
+			if _, err := setRolePassword(tx, r.role, name, r.access, true); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	m.closePools(name)
+	m.endSessions(ctx, name)
 	return keys, nil
+}
+
+// endSessions ends the database sessions of the namespace's roles, best
+// effort: it needs a superuser or membership in pg_signal_backend.
+func (m *Manager) endSessions(ctx context.Context, name string) {
+	reader, writer := m.roleNames(name)
+	m.admin.WithContext(ctx).Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+WHERE usename = ANY($1) AND pid <> pg_backend_pid()`, []string{reader, writer})
 }
 
 func (m *Manager) keyChange(ctx context.Context, name string, fn func(tx *gorm.DB) error) error {

@@ -29,13 +29,49 @@
 //
 // Each namespace has a reader and a writer role (named from the database's
 // OID and a digest of the namespace, so databases on one server never share
-// roles). A handle's pool logs in as one of them, with a password only the
-// Manager knows, so raw SQL, RESET ROLE and SET ROLE gain nothing: a read
+// roles). A handle's pool logs in as one of them, with a random password the
+// Manager keeps in its private schema, so raw SQL, RESET ROLE and SET ROLE
+// gain nothing: a read
 // handle changes nothing by any path, no handle sees another namespace or any
 // namespace's key digests, and the platform's tables are readable only where
 // they are SDK tables (public.canvas_sdk_data_api_*). On top of that, a read
 // handle's *gorm.DB refuses creates, updates, deletes and Exec with
 // ErrWriteDenied before any round trip.
+//
+// # What PostgreSQL lets every role do, and what the Manager does about it
+//
+// Some things any PostgreSQL role may do regardless of grants; a plugin's
+// raw SQL can do them too. The Manager closes what would break the rules
+// above:
+//
+//   - Locks: every role may take any advisory lock, so the Manager's own
+//     locks (per namespace, and one for GRANTs on the SDK tables) are rows of
+//     customdata_admin.lock, which no plugin role can reach.
+//   - Lasting objects: large objects (lo_create, lo_creat, lo_from_bytea)
+//     and WAL messages (pg_logical_emit_message) are executable by PUBLIC by
+//     default. The first NewManager on a database revokes them from PUBLIC
+//     there; a platform role that needs them must be granted them by name.
+//   - A role may change its own password and its own settings (ALTER ROLE
+//     CURRENT_USER ...). Each new connection of a handle pool checks for
+//     settings and has them removed, and a failed login (28P01) renews the
+//     password, so neither locks a namespace out.
+//   - A connection's role password is readable by code holding the
+//     connection, and is as good as the key it came from: RotateKeys gives
+//     the roles new passwords, ends their sessions (where the admin user may
+//     signal them) and closes this Manager's handles; Drop removes the roles.
+//     The server only ever receives SCRAM verifiers, never the passwords.
+//   - The Manager's own statements run with search_path = pg_catalog, so no
+//     object a plugin could create elsewhere stands in for a built-in one.
+//
+// Left as PostgreSQL has it, and worth knowing: handles of one namespace and
+// level share a pool, so session state one plugin sets (SET search_path, a
+// temporary table) can be seen by another plugin of the same namespace and
+// level (the SDK's own statements are schema-qualified and unaffected); the
+// catalogs show every role which schemas, tables and roles exist, though no
+// rows or key digests of other namespaces; PUBLIC keeps CONNECT and TEMP on
+// databases, so a role password also opens other databases of the server,
+// with PUBLIC's rights there. A deployment that wants these closed revokes
+// CONNECT and TEMP from PUBLIC itself.
 //
 // # Errors
 //

@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
@@ -145,25 +144,28 @@ func (m *Manager) release(k poolKey) error {
 }
 
 func (m *Manager) openPool(ctx context.Context, k poolKey) (*pool, error) {
-	role := m.roleOf(k)
 	pw, err := m.rolePassword(ctx, k, false)
 	if err != nil {
 		return nil, fmt.Errorf("customdata: open namespace %q: %w", k.ns, err)
 	}
-	p, err := m.connect(ctx, k, role, pw)
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "28P01" {
-		// invalid_password: a role may change its own password (ALTER ROLE
-		// CURRENT_USER PASSWORD ...), so plugin SQL could lock its namespace
-		// out. The Manager owns the password: reset it and try once more.
-		if pw, err = m.rolePassword(ctx, k, true); err == nil {
-			p, err = m.connect(ctx, k, role, pw)
-		}
+	sqlDB := sql.OpenDB(&roleConnector{m: m, k: k, role: m.roleOf(k), password: pw})
+	sqlDB.SetMaxOpenConns(m.cfg.MaxConnsPerPool)
+	sqlDB.SetMaxIdleConns(m.cfg.MaxConnsPerPool)
+	db, err := scope.Open(sqlDB, k.ns, scope.Options{Logger: m.cfg.Logger})
+	if err == nil {
+		err = custommodel.RegisterCallbacks(db)
+	}
+	if err == nil {
+		err = registerAccessCallbacks(db, k)
+	}
+	if err == nil {
+		err = sqlDB.PingContext(ctx)
 	}
 	if err != nil {
+		_ = sqlDB.Close()
 		return nil, fmt.Errorf("customdata: open namespace %q as its %s role: %w", k.ns, k.access, err)
 	}
-	return p, nil
+	return &pool{sqlDB: sqlDB, db: db}, nil
 }
 
 func (m *Manager) roleOf(k poolKey) string {
@@ -214,30 +216,6 @@ func (m *Manager) rolePassword(ctx context.Context, k poolKey, reset bool) (stri
 		return nil
 	})
 	return pw, err
-}
-
-// connectPool opens and checks a pool logged in as role.
-func (m *Manager) connectPool(ctx context.Context, k poolKey, role, password string) (*pool, error) {
-	cc := m.connCfg.Copy()
-	cc.User, cc.Password = role, password
-	sqlDB := stdlib.OpenDB(*cc)
-	sqlDB.SetMaxOpenConns(m.cfg.MaxConnsPerPool)
-	sqlDB.SetMaxIdleConns(m.cfg.MaxConnsPerPool)
-	db, err := scope.Open(sqlDB, k.ns, scope.Options{Logger: m.cfg.Logger})
-	if err == nil {
-		err = custommodel.RegisterCallbacks(db)
-	}
-	if err == nil {
-		err = registerAccessCallbacks(db, k)
-	}
-	if err == nil {
-		err = sqlDB.PingContext(ctx)
-	}
-	if err != nil {
-		_ = sqlDB.Close()
-		return nil, err
-	}
-	return &pool{sqlDB: sqlDB, db: db}, nil
 }
 
 // registerAccessCallbacks installs the Go-level checks of a handle's DB: on

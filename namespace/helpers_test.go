@@ -2,7 +2,11 @@ package namespace_test
 
 import (
 	"context"
+	"errors"
+	"strconv"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
@@ -63,4 +67,32 @@ SELECT coalesce(string_agg(format('%s.%s:%s', nspname, relname,
 FROM t`).Scan(&out).Error
 	require.NoError(t, err)
 	return out
+}
+
+// mustDSN returns the admin DSN of m's database.
+func mustDSN(t *testing.T, m *namespace.Manager) string {
+	t.Helper()
+	var db string
+	require.NoError(t, m.DB().Raw("SELECT current_database()").Scan(&db).Error)
+	dsn, err := testdb.WithDatabase(serverDSN(t), db)
+	require.NoError(t, err)
+	return dsn
+}
+
+func serverDSN(t *testing.T) string {
+	t.Helper()
+	dsn, _, err := testdb.ServerDSN(ctx)
+	require.NoError(t, err)
+	return dsn
+}
+
+func itoa(v uint32) string { return strconv.FormatUint(uint64(v), 10) }
+
+// execErr maps PostgreSQL's insufficient_privilege to errPgDenied.
+func execErr(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "42501" {
+		return errors.Join(errPgDenied, err)
+	}
+	return err
 }

@@ -183,35 +183,3 @@ func TestConcurrentInstallsCreateOneNamespace(t *testing.T) {
 	require.NoError(t, m.DB().Raw("SELECT count(*) FROM acme__race.namespace_auth").Scan(&keys).Error)
 	assert.Equal(t, 2, keys)
 }
-
-func TestInvalidNamesRefusedBeforeAnySQL(t *testing.T) {
-	t.Parallel()
-	m, _ := newManager(t)
-	statements := 0
-	count := func(*gormDB) { statements++ }
-	registerCounter(t, m, count)
-	names := []string{
-		`acme__x"; DROP SCHEMA public CASCADE; --`,
-		`acme__x'; DROP TABLE t; --`,
-		"acme__x; select 1",
-		"public",
-		"pg_catalog",
-		"",
-		"acme__" + string(make([]byte, 60)),
-	}
-	for _, name := range names {
-		_, err := m.Install(ctx, rwPlugin("p", name, nil))
-		assert.ErrorIs(t, err, namespace.ErrInvalidNamespace, name)
-		_, err = m.Open(ctx, name, "key")
-		assert.ErrorIs(t, err, namespace.ErrInvalidNamespace, name)
-		_, err = m.Inspect(ctx, name)
-		assert.ErrorIs(t, err, namespace.ErrInvalidNamespace, name)
-		_, err = m.Drop(ctx, name, namespace.DestructiveOptions{Apply: true})
-		assert.ErrorIs(t, err, namespace.ErrInvalidNamespace, name)
-		_, err = m.Reset(ctx, name, namespace.DestructiveOptions{Apply: true})
-		assert.ErrorIs(t, err, namespace.ErrInvalidNamespace, name)
-		_, err = m.RotateKeys(ctx, name)
-		assert.ErrorIs(t, err, namespace.ErrInvalidNamespace, name)
-	}
-	assert.Zero(t, statements, "no SQL may run for an invalid name")
-}

@@ -11,19 +11,17 @@ import (
 )
 
 // TestKilledInstallLeavesNothing kills the install's connection while it
-// waits on the grant lock (after the schema, tables, keys and roles are made,
-// before commit): nothing may remain, and the next install succeeds.
+// waits on the grants lock (after the schema, tables, keys and roles are
+// made, before commit): nothing may remain, and the next install succeeds.
 func TestKilledInstallLeavesNothing(t *testing.T) {
 	t.Parallel()
 	m, d := newManager(t)
-	const grantLockKey = int64(0x637573746f6d6461)
-
 	blocker, err := d.DB.DB()
 	require.NoError(t, err)
-	conn, err := blocker.Conn(ctx)
+	hold, err := blocker.BeginTx(ctx, nil)
 	require.NoError(t, err)
-	defer conn.Close()
-	_, err = conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", grantLockKey)
+	_, err = hold.ExecContext(ctx, `INSERT INTO customdata_admin.lock (name) VALUES ('grants') ON CONFLICT DO NOTHING;
+SELECT name FROM customdata_admin.lock WHERE name = 'grants' FOR UPDATE`)
 	require.NoError(t, err)
 
 	done := make(chan error, 1)
@@ -33,7 +31,7 @@ func TestKilledInstallLeavesNothing(t *testing.T) {
 	}()
 	var pid int
 	require.Eventually(t, func() bool {
-		err := d.DB.Raw(`SELECT coalesce(min(pid), 0) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = $1`, d.OID).Scan(&pid).Error
+		err := d.DB.Raw(`SELECT coalesce(min(pid), 0) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%customdata_admin%lock%'`).Scan(&pid).Error
 		return err == nil && pid != 0
 	}, 10*time.Second, 10*time.Millisecond, "the install never reached the grant step")
 	var inSchema bool
@@ -41,8 +39,7 @@ func TestKilledInstallLeavesNothing(t *testing.T) {
 	require.True(t, inSchema, "the install is inside its transaction")
 	require.NoError(t, d.DB.Exec("SELECT pg_terminate_backend($1)", pid).Error)
 	require.Error(t, <-done)
-	_, err = conn.ExecContext(ctx, "SELECT pg_advisory_unlock($1)", grantLockKey)
-	require.NoError(t, err)
+	require.NoError(t, hold.Rollback())
 
 	var schemas, roles, creds int
 	require.NoError(t, d.DB.Raw("SELECT count(*) FROM pg_namespace WHERE nspname = 'acme__killed'").Scan(&schemas).Error)

@@ -2,6 +2,8 @@ package namespace
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"sync"
@@ -43,17 +45,19 @@ type Config struct {
 // connection; plugin code gets only Handles. A Manager is safe for
 // concurrent use.
 type Manager struct {
-	cfg     Config
-	connCfg *pgx.ConnConfig
-	admin   *gorm.DB
-	dbOID   uint32
+	cfg      Config
+	connCfg  *pgx.ConnConfig
+	admin    *gorm.DB // the Manager's own statements (search_path pg_catalog)
+	platform *gorm.DB // DB(): the DSN's settings, for platform code
+	dbOID    uint32
 
 	mu     sync.Mutex
 	pools  map[poolKey]*pool
 	closed bool
 
-	// connect opens a handle pool; a field so tests can make it fail.
-	connect func(ctx context.Context, k poolKey, role, password string) (*pool, error)
+	// dial opens one connection of a handle pool; a field so tests can
+	// make it fail as password authentication would.
+	dial func(ctx context.Context, cfg *pgx.ConnConfig) (driver.Conn, error)
 }
 
 // NewManager connects to the platform database at dsn (see Config.DSN).
@@ -77,20 +81,28 @@ func NewManagerWithConfig(ctx context.Context, cfg Config) (*Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("customdata: parse DSN: %w", err)
 	}
-	sqlDB := stdlib.OpenDB(*connCfg)
-	admin, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{Logger: cfg.Logger, SkipDefaultTransaction: true})
+	// The Manager's own statements run on a pool of their own whose
+	// search_path is pg_catalog alone: no function or table a plugin might
+	// place in another schema can stand in for a built-in one there. DB()
+	// is a separate pool with the DSN's settings, for platform code.
+	adminCfg := connCfg.Copy()
+	adminCfg.RuntimeParams["search_path"] = "pg_catalog"
+	admin, err := openGorm(stdlib.OpenDB(*adminCfg), cfg.Logger)
 	if err != nil {
-		_ = sqlDB.Close()
 		return nil, fmt.Errorf("customdata: open admin connection: %w", err)
 	}
-	m := &Manager{cfg: cfg, connCfg: connCfg, admin: admin, pools: map[poolKey]*pool{}}
-	m.connect = m.connectPool
+	platform, err := openGorm(stdlib.OpenDB(*connCfg), cfg.Logger)
+	if err != nil {
+		_ = closeGorm(admin)
+		return nil, fmt.Errorf("customdata: open admin connection: %w", err)
+	}
+	m := &Manager{cfg: cfg, connCfg: connCfg, admin: admin, platform: platform, pools: map[poolKey]*pool{}, dial: dialPgx}
 	if err := admin.WithContext(ctx).Raw("SELECT oid FROM pg_database WHERE datname = current_database()").Scan(&m.dbOID).Error; err != nil {
-		_ = sqlDB.Close()
+		_ = m.Close()
 		return nil, fmt.Errorf("customdata: connect to platform database: %w", err)
 	}
 	if err := ensureAdminSchema(ctx, admin); err != nil {
-		_ = sqlDB.Close()
+		_ = m.Close()
 		return nil, err
 	}
 	return m, nil
@@ -98,7 +110,7 @@ func NewManagerWithConfig(ctx context.Context, cfg Config) (*Manager, error) {
 
 // DB returns the admin *gorm.DB, for platform code and tests. Plugin code
 // must never get it: it bypasses every access rule.
-func (m *Manager) DB() *gorm.DB { return m.admin }
+func (m *Manager) DB() *gorm.DB { return m.platform }
 
 // Close closes every handle pool and the admin connection.
 func (m *Manager) Close() error {
@@ -111,9 +123,7 @@ func (m *Manager) Close() error {
 	for _, p := range pools {
 		errs = append(errs, p.sqlDB.Close())
 	}
-	if sqlDB, err := m.admin.DB(); err == nil {
-		errs = append(errs, sqlDB.Close())
-	}
+	errs = append(errs, closeGorm(m.admin), closeGorm(m.platform))
 	return errors.Join(errs...)
 }
 
@@ -123,13 +133,6 @@ func validateName(name string) error {
 		return fmt.Errorf("customdata: %w: %w", ErrInvalidNamespace, err)
 	}
 	return nil
-}
-
-// namespaceLock takes the transaction-scoped advisory lock of ns, which
-// serializes installs, key changes and drops of one namespace across
-// processes.
-func namespaceLock(tx *gorm.DB, ns string) error {
-	return tx.Exec("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", "customdata:namespace:"+ns).Error
 }
 
 // schemaExists reports whether the namespace's schema exists with its key table.
@@ -150,4 +153,24 @@ func lookupKey(db *gorm.DB, ns, key string) (manifest.Access, error) {
 		return "", nil
 	}
 	return manifest.Access(levels[0]), nil
+}
+
+func openGorm(sqlDB *sql.DB, lg logger.Interface) (*gorm.DB, error) {
+	db, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{Logger: lg, SkipDefaultTransaction: true})
+	if err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func closeGorm(db *gorm.DB) error {
+	if db == nil {
+		return nil
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
 }

@@ -14,10 +14,11 @@ package namespace
 //     (public.canvas_sdk_data_api_*).
 //
 // Role passwords are random and kept in customdata_admin.role_credential,
-// a schema that only the Manager's admin user can reach.
+// a schema that only the Manager's admin user can reach; PostgreSQL gets
+// only their SCRAM verifiers, so the plain password never appears in a
+// statement the server might log.
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -29,37 +30,6 @@ import (
 	"github.com/canvas-sdk-go/customdata/internal/sqlident"
 	"github.com/canvas-sdk-go/customdata/internal/systables"
 )
-
-const (
-	adminSchema     = "customdata_admin"
-	credentialTable = "role_credential"
-	// grantLockKey serializes GRANTs on shared objects (the SDK tables):
-	// concurrent GRANTs on one table fail with "tuple concurrently updated".
-	grantLockKey = int64(0x637573746f6d6461) // "customda"
-)
-
-// ensureAdminSchema creates the Manager's private bookkeeping, once.
-func ensureAdminSchema(ctx context.Context, db *gorm.DB) error {
-	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		stmts := []string{
-			"SELECT pg_advisory_xact_lock(" + fmt.Sprint(grantLockKey) + ")",
-			"CREATE SCHEMA IF NOT EXISTS " + sqlident.Quote(adminSchema),
-			"REVOKE ALL ON SCHEMA " + sqlident.Quote(adminSchema) + " FROM PUBLIC",
-			"CREATE TABLE IF NOT EXISTS " + sqlident.Quote(adminSchema, credentialTable) + ` (
-    role_name text PRIMARY KEY,
-    namespace text NOT NULL,
-    access_level text NOT NULL,
-    password text NOT NULL
-)`,
-		}
-		for _, s := range stmts {
-			if err := tx.Exec(s).Error; err != nil {
-				return fmt.Errorf("customdata: prepare admin schema %s: %w", adminSchema, err)
-			}
-		}
-		return nil
-	})
-}
 
 // roleNames returns the reader and writer role of ns.
 func (m *Manager) roleNames(ns string) (reader, writer string) {
@@ -98,20 +68,27 @@ func (m *Manager) ensureRoles(tx *gorm.DB, ns string) error {
 func setRolePassword(tx *gorm.DB, role, ns, access string, exists bool) (string, error) {
 	tx = tx.Session(&gorm.Session{Logger: logger.Discard})
 	pw := randomPassword()
+	verifier, err := pgrole.SCRAMVerifier(pw)
+	if err != nil {
+		return "", err
+	}
 	verb := "CREATE"
 	if exists {
 		verb = "ALTER"
 	}
 	stmts := []string{
-		verb + " ROLE " + sqlident.Quote(role) + " WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS PASSWORD " + sqlident.Literal(pw),
-		"COMMENT ON ROLE " + sqlident.Quote(role) + " IS " + sqlident.Literal(fmt.Sprintf("customdata: %s access to namespace %s", access, ns)),
+		verb + " ROLE " + sqlident.Quote(role) + " WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS PASSWORD " + sqlident.Literal(verifier),
+		// Settings a role gave itself (ALTER ROLE CURRENT_USER SET ...) go.
+		"ALTER ROLE " + sqlident.Quote(role) + " RESET ALL",
+		// The comment names no namespace: every role can read it.
+		"COMMENT ON ROLE " + sqlident.Quote(role) + " IS " + sqlident.Literal("customdata namespace role ("+access+")"),
 	}
 	for _, s := range stmts {
 		if err := tx.Exec(s).Error; err != nil {
 			return "", fmt.Errorf("customdata: create role for namespace %q: %w", ns, err)
 		}
 	}
-	err := tx.Exec(`INSERT INTO `+sqlident.Quote(adminSchema, credentialTable)+` (role_name, namespace, access_level, password)
+	err = tx.Exec(`INSERT INTO `+sqlident.Quote(adminSchema, credentialTable)+` (role_name, namespace, access_level, password)
 VALUES ($1, $2, $3, $4)
 ON CONFLICT (role_name) DO UPDATE SET password = excluded.password`, role, ns, access, pw).Error
 	if err != nil {
@@ -140,8 +117,12 @@ func (m *Manager) grant(tx *gorm.DB, ns string) error {
 		Scan(&sdkTables).Error; err != nil {
 		return fmt.Errorf("customdata: list SDK tables: %w", err)
 	}
+	// GRANTs on one shared table at once fail with "tuple concurrently
+	// updated": installs of different namespaces take turns here.
+	if err := lockRow(tx, grantsLock); err != nil {
+		return err
+	}
 	stmts := []string{
-		"SELECT pg_advisory_xact_lock(" + fmt.Sprint(grantLockKey) + ")",
 		"GRANT CONNECT ON DATABASE " + sqlident.Quote(dbName) + " TO " + qr + ", " + qw,
 		"GRANT USAGE ON SCHEMA " + qs + " TO " + qr + ", " + qw,
 		"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA " + qs + " TO " + qw,

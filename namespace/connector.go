@@ -1,0 +1,153 @@
+package namespace
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/gorm"
+
+	"github.com/canvas-sdk-go/customdata/internal/sqlident"
+)
+
+// roleConnector is the database/sql connector of a handle pool: every new
+// connection logs in as the namespace role, and is checked for what plugin
+// SQL could have done to the role itself, which PostgreSQL lets any role do:
+//
+//   - ALTER ROLE CURRENT_USER PASSWORD ...: the login fails (28P01). The
+//     connector re-reads the stored password (another Manager may have reset
+//     it), else resets it, and logs in again;
+//   - ALTER ROLE CURRENT_USER SET ... (statement_timeout=1ms,
+//     default_transaction_read_only=on, ...): every later session of the role
+//     would start with it. The connector finds such settings, has the admin
+//     reset them, and logs in again.
+//
+// It costs one query per new connection, none per statement.
+type roleConnector struct {
+	m    *Manager
+	k    poolKey
+	role string
+
+	mu       sync.Mutex
+	password string
+}
+
+// Driver implements driver.Connector.
+func (c *roleConnector) Driver() driver.Driver { return stdlib.GetDefaultDriver() }
+
+// Connect implements driver.Connector.
+func (c *roleConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	const attempts = 3
+	var lastErr error
+	for range attempts {
+		conn, err := c.dial(ctx)
+		if isAuthFailure(err) {
+			lastErr = err
+			if err := c.refreshPassword(ctx); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		tainted, err := roleHasSettings(ctx, conn)
+		if err == nil && !tainted {
+			return conn, nil
+		}
+		_ = conn.Close()
+		// A failed check counts as tainted: the settings themselves (a
+		// 1ms statement_timeout, say) can make the check fail.
+		lastErr = err
+		if err == nil {
+			lastErr = fmt.Errorf("role %s has settings of its own", c.role)
+		}
+		if err := c.m.resetRoleSettings(ctx, c.k.ns, c.role); err != nil {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("customdata: connect to namespace %q as its %s role: gave up after %d attempts: %w", c.k.ns, c.k.access, attempts, lastErr)
+}
+
+func (c *roleConnector) dial(ctx context.Context) (driver.Conn, error) {
+	cfg := c.m.connCfg.Copy()
+	c.mu.Lock()
+	cfg.User, cfg.Password = c.role, c.password
+	c.mu.Unlock()
+	return c.m.dial(ctx, cfg)
+}
+
+// refreshPassword takes the stored password if it differs from the one that
+// failed (another Manager reset it), else resets it.
+func (c *roleConnector) refreshPassword(ctx context.Context) error {
+	c.mu.Lock()
+	failed := c.password
+	c.mu.Unlock()
+	pw, err := c.m.rolePassword(ctx, c.k, false)
+	if err == nil && pw == failed {
+		pw, err = c.m.rolePassword(ctx, c.k, true)
+	}
+	if err != nil {
+		return fmt.Errorf("customdata: namespace %q: renew the %s role's password: %w", c.k.ns, c.k.access, err)
+	}
+	c.mu.Lock()
+	c.password = pw
+	c.mu.Unlock()
+	return nil
+}
+
+// dialPgx opens one connection with cfg: the Manager's default dial.
+func dialPgx(ctx context.Context, cfg *pgx.ConnConfig) (driver.Conn, error) {
+	return stdlib.GetConnector(*cfg).Connect(ctx)
+}
+
+func isAuthFailure(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "28P01"
+}
+
+// roleHasSettings reports whether the session's role carries settings of its
+// own (ALTER ROLE ... SET) for this database or all databases.
+func roleHasSettings(ctx context.Context, conn driver.Conn) (bool, error) {
+	sc, ok := conn.(*stdlib.Conn)
+	if !ok {
+		return false, fmt.Errorf("customdata: unexpected driver connection %T", conn)
+	}
+	var tainted bool
+	err := sc.Conn().QueryRow(ctx, `SELECT EXISTS (
+  SELECT 1 FROM pg_catalog.pg_db_role_setting s
+  WHERE s.setrole = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user)
+    AND s.setdatabase IN (0, (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())))`).Scan(&tainted)
+	return tainted, err
+}
+
+// resetRoleSettings removes the settings a role gave itself.
+func (m *Manager) resetRoleSettings(ctx context.Context, ns, role string) error {
+	err := m.admin.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := namespaceLock(tx, ns); err != nil {
+			return err
+		}
+		var db string
+		if err := tx.Raw("SELECT current_database()").Scan(&db).Error; err != nil {
+			return err
+		}
+		for _, s := range []string{
+			"ALTER ROLE " + sqlident.Quote(role) + " RESET ALL",
+			"ALTER ROLE " + sqlident.Quote(role) + " IN DATABASE " + sqlident.Quote(db) + " RESET ALL",
+		} {
+			if err := tx.Exec(s).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("customdata: namespace %q: reset the settings of role %s: %w", ns, role, err)
+	}
+	return nil
+}
