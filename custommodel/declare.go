@@ -422,6 +422,9 @@ func declaredIndex(t *table, gi *schema.Index, byName map[string]*column, named 
 		return nil, declErr(t.goName, first, "declares a "+gi.Class+" index", "PostgreSQL has unique indexes and index methods (type:gin, ...), not index classes")
 	}
 	idx := &index{unique: gi.Class == "UNIQUE", where: gi.Where}
+	if err := checkPredicate(t.goName, first, gi.Where); err != nil {
+		return nil, err
+	}
 	if gi.Type != "" {
 		idx.using = strings.ToLower(gi.Type)
 		if !indexMethods[idx.using] {
@@ -581,4 +584,19 @@ func parseIndexes(s *schema.Schema) []*schema.Index {
 	parseIndexesMu.Lock()
 	defer parseIndexesMu.Unlock()
 	return s.ParseIndexes()
+}
+
+// checkPredicate vets a partial index's where: predicate, the one piece of
+// SQL text a model brings into the DDL that an install runs as the admin
+// user. PostgreSQL allows only an immutable expression there; this refuses
+// what could end it or hide text from a reader: statement separators,
+// comments, dollar quoting, and backslashes.
+func checkPredicate(model, field, where string) error {
+	for _, bad := range []string{";", "--", "/*", "*/", "$", "\\", "\x00"} {
+		if strings.Contains(where, bad) {
+			return declErr(model, field, fmt.Sprintf("declares an index predicate containing %q: %q", bad, where),
+				"write the where: predicate as a plain boolean expression over the model's columns")
+		}
+	}
+	return nil
 }

@@ -61,7 +61,9 @@
 // GORM's index tags, with names shared for composite indexes:
 // `gorm:"uniqueIndex:room_slot"` on two fields makes a unique index over
 // both; `index:recent,sort:desc` a descending one; `index:open,where:status
-// = 'open'` a partial one (the predicate is SQL from the struct tag);
+// = 'open'` a partial one (the predicate is SQL from the struct tag, run
+// by the install as the admin user: comments, semicolons, dollar quotes
+// and backslashes in it are refused);
 // `index:,type:gin` a GIN index (for jsonb). Index names are
 // <table>_<name or columns>_idx (_uniq when unique), shortened with a digest
 // to PostgreSQL's 63 bytes, so the same model always gives the same names.

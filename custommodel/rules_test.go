@@ -68,6 +68,16 @@ type WithDefault struct {
 	Status string `gorm:"default:new"`
 }
 
+type WithCommentPredicate struct {
+	custommodel.CustomModel
+	Status string `gorm:"index:open_only,where:status = 'open' -- and more"`
+}
+
+type WithDollarPredicate struct {
+	custommodel.CustomModel
+	Status string `gorm:"index:open_only,where:status = $$open$$"`
+}
+
 type WithFloat32 struct {
 	custommodel.CustomModel
 	Score float32
@@ -108,6 +118,8 @@ func TestDeclarationRules(t *testing.T) {
 		{"SDK model", &sdkmodel.Note{}, false, []string{"Note", "SDK model", "pass only custom models"}},
 		{"default", &WithDefault{}, false, []string{"WithDefault, field Status", "default", "set the value in Go"}},
 		{"unknown customdata tag", &WithBadTag{}, false, []string{"WithBadTag, field Name", `"onetoone"`}},
+		{"comment in predicate", &WithCommentPredicate{}, false, []string{"WithCommentPredicate, field Status", `"--"`, "plain boolean expression"}},
+		{"dollar quote in predicate", &WithDollarPredicate{}, false, []string{"WithDollarPredicate, field Status", `"$"`}},
 		{"float32", &WithFloat32{}, true, []string{"WithFloat32, field Score", "float32", "supported types"}},
 		{"uint64", &WithUint{}, true, []string{"WithUint, field Count", "uint64"}},
 		{"bytes", &WithBytes{}, true, []string{"WithBytes, field Blob", "json.RawMessage"}},
