@@ -1,6 +1,7 @@
 package namespace_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -230,4 +231,53 @@ func TestTablesAddedLaterAreGranted(t *testing.T) {
 	require.NoError(t, ro.DB(ctx).First(&got, "text = ?", "urgent").Error)
 	assert.Equal(t, label.DBID, got.DBID)
 	assert.ErrorIs(t, ro.DB(ctx).Create(&Label{Text: "nope"}).Error, namespace.ErrWriteDenied)
+}
+
+// TestSameModelInTwoNamespaces: GORM caches a parsed model per type; each
+// namespace's handles have their own cache, so one Go type maps to a table in
+// each namespace.
+func TestSameModelInTwoNamespaces(t *testing.T) {
+	t.Parallel()
+	m, _ := newManager(t)
+	require.NoError(t, sdkmodel.CreateFixtureTables(ctx, m.DB()))
+	handles := map[string]*namespace.Handle{}
+	for _, ns := range []string{"acme__first", "acme__second"} {
+		p := rwPlugin("tagger_"+ns, ns, nil)
+		p.Models = []any{&NoteTag{}}
+		inst, err := m.Install(ctx, p)
+		require.NoError(t, err)
+		h, err := m.Open(ctx, ns, inst.Keys.ReadWrite)
+		require.NoError(t, err)
+		handles[ns] = h
+	}
+	for ns, h := range handles {
+		_, created, err := custommodel.GetOrCreate(ctx, h.DB(ctx), custommodel.Lookup{"note_id": int64(7)}, &NoteTag{TaggedBy: ns})
+		require.NoError(t, err)
+		assert.True(t, created, ns)
+	}
+	for ns := range handles {
+		var by string
+		require.NoError(t, m.DB().Raw("SELECT tagged_by FROM "+ns+".notetag WHERE note_id = 7").Scan(&by).Error)
+		assert.Equal(t, ns, by, "each row landed in its own namespace")
+	}
+}
+
+// TestHandlesEnforceCanvasLimits: custommodel's limits are installed on
+// every handle's DB.
+func TestHandlesEnforceCanvasLimits(t *testing.T) {
+	t.Parallel()
+	m, inst, note := installQuickStart(t)
+	h, err := m.Open(ctx, "my_org__hello_custom_data", inst.Keys.ReadWrite)
+	require.NoError(t, err)
+	long := strings.Repeat("x", custommodel.MaxValueLength+1)
+	err = h.DB(ctx).Create(&NoteTag{NoteID: note.DBID, TaggedBy: long}).Error
+	assert.ErrorIs(t, err, custommodel.ErrValueTooLong)
+	rows := make([]NoteTag, custommodel.MaxBulkRows+1)
+	for i := range rows {
+		rows[i] = NoteTag{NoteID: int64(i + 1000), TaggedBy: "bulk"}
+	}
+	assert.ErrorIs(t, h.DB(ctx).Create(&rows).Error, custommodel.ErrTooManyRows)
+	var n int
+	require.NoError(t, m.DB().Raw("SELECT count(*) FROM my_org__hello_custom_data.notetag").Scan(&n).Error)
+	assert.Zero(t, n, "nothing was written")
 }
