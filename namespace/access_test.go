@@ -3,6 +3,7 @@ package namespace_test
 import (
 	"database/sql"
 	"errors"
+	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -274,4 +275,61 @@ func assertPgCode(t *testing.T, err error, code string) {
 	if assert.True(t, errors.As(err, &pgErr), "the driver's error stays in the chain: %v", err) {
 		assert.Equal(t, code, pgErr.Code)
 	}
+}
+
+// TestConcurrentOpensShareOnePool: the first Open of a key opens the pool,
+// concurrent ones wait for it.
+func TestConcurrentOpensShareOnePool(t *testing.T) {
+	t.Parallel()
+	m, _ := newManager(t)
+	keys := create(t, m, "acme__crowd")
+	const n = 16
+	pools := make([]*sql.DB, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			h, err := m.Open(ctx, "acme__crowd", keys.Read)
+			if assert.NoError(t, err) {
+				pools[i], err = h.DB(ctx).DB()
+				assert.NoError(t, err)
+			}
+		})
+	}
+	wg.Wait()
+	for i := 1; i < n; i++ {
+		assert.Same(t, pools[0], pools[i])
+	}
+}
+
+// TestOldHandleCloseSparesTheNewPool: a handle whose pool RotateKeys retired
+// must not, when closed, release the pool opened after the rotation.
+func TestOldHandleCloseSparesTheNewPool(t *testing.T) {
+	t.Parallel()
+	m, _ := newManager(t)
+	create(t, m, "acme__turnover")
+	keys, err := m.RotateKeys(ctx, "acme__turnover")
+	require.NoError(t, err)
+	old, err := m.Open(ctx, "acme__turnover", keys.Read)
+	require.NoError(t, err)
+	fresh, err := m.RotateKeys(ctx, "acme__turnover")
+	require.NoError(t, err)
+	h, err := m.Open(ctx, "acme__turnover", fresh.Read)
+	require.NoError(t, err)
+	require.NoError(t, old.Close())
+	var one int
+	require.NoError(t, h.DB(ctx).Raw("SELECT 1").Scan(&one).Error, "the new handle's pool is still open")
+	assert.ErrorIs(t, old.DB(ctx).Raw("SELECT 1").Scan(&one).Error, namespace.ErrHandleClosed)
+}
+
+func TestManagerCloseClosesHandles(t *testing.T) {
+	t.Parallel()
+	m, _ := newManager(t)
+	keys := create(t, m, "acme__closing")
+	h, err := m.Open(ctx, "acme__closing", keys.ReadWrite)
+	require.NoError(t, err)
+	require.NoError(t, m.Close())
+	assert.ErrorIs(t, h.DB(ctx).Exec("SELECT 1").Error, namespace.ErrHandleClosed)
+	_, err = m.Open(ctx, "acme__closing", keys.ReadWrite)
+	assert.Error(t, err)
+	assert.NoError(t, h.Close())
 }

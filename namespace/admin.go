@@ -2,6 +2,7 @@ package namespace
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -164,7 +165,7 @@ func (m *Manager) Reset(ctx context.Context, name string, opts DestructiveOption
 func (m *Manager) Drop(ctx context.Context, name string, opts DestructiveOptions) (*Plan, error) {
 	reader, writer := m.roleNames(name)
 	if opts.Apply && validateName(name) == nil {
-		m.closePools(name)
+		m.closePools(name, errDropped)
 		m.endSessions(ctx, name) // no session outlives its role
 	}
 	plan, err := m.destroy(ctx, name, opts, func(tx *gorm.DB) ([]string, error) {
@@ -175,7 +176,7 @@ func (m *Manager) Drop(ctx context.Context, name string, opts DestructiveOptions
 		return stmts, nil
 	})
 	if err == nil && plan.Applied {
-		m.closePools(name)
+		m.closePools(name, errDropped)
 	}
 	return plan, err
 }
@@ -228,14 +229,15 @@ func (m *Manager) destroy(ctx context.Context, name string, opts DestructiveOpti
 	return plan, nil
 }
 
-// closePools closes the pools of a dropped namespace.
-func (m *Manager) closePools(ns string) {
+// closePools closes this Manager's pools of a namespace; handles that hold
+// them get ErrHandleClosed, with why.
+func (m *Manager) closePools(ns string, why error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for k, p := range m.pools {
 		if k.ns == ns {
-			_ = p.sqlDB.Close()
 			delete(m.pools, k)
+			_ = retire(p, why)
 		}
 	}
 }
@@ -287,10 +289,15 @@ func (m *Manager) RotateKeys(ctx context.Context, name string) (*Keys, error) {
 	if err != nil {
 		return nil, err
 	}
-	m.closePools(name)
+	m.closePools(name, errRotated)
 	m.endSessions(ctx, name)
 	return keys, nil
 }
+
+var (
+	errDropped = errors.New("the namespace was dropped")
+	errRotated = errors.New("the namespace's keys were rotated; open it again with a new key")
+)
 
 // endSessions ends the database sessions of the namespace's roles, best
 // effort: it needs a superuser or membership in pg_signal_backend.

@@ -99,7 +99,7 @@ func TestDropDryRunThenApply(t *testing.T) {
 	assert.Equal(t, 2, roles, "only acme__stay's roles remain")
 	_, err = m.Open(ctx, "acme__drop", keys.ReadWrite)
 	assert.ErrorIs(t, err, namespace.ErrNamespaceNotFound)
-	assert.Error(t, h.DB(ctx).Exec("SELECT 1").Error, "a dropped namespace's handles stop working")
+	assert.ErrorIs(t, h.DB(ctx).Exec("SELECT 1").Error, namespace.ErrHandleClosed, "a dropped namespace's handles stop working")
 
 	_, err = m.Drop(ctx, "acme__drop", namespace.DestructiveOptions{Apply: true})
 	assert.ErrorIs(t, err, namespace.ErrNamespaceNotFound)

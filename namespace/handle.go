@@ -24,11 +24,23 @@ type poolKey struct {
 }
 
 // pool is one connection pool, logged in as a namespace role, shared by all
-// handles of that namespace and level.
+// handles of that namespace and level. refs is guarded by Manager.mu.
 type pool struct {
 	sqlDB *sql.DB
 	db    *gorm.DB
 	refs  int
+	// retired is closed when the Manager closes the pool (Close, RotateKeys,
+	// Drop) while handles may still hold it; why says which.
+	retired chan struct{}
+	why     error
+}
+
+// opening is a pool being opened: later Opens of the same key wait for it
+// instead of opening a second one, without holding the Manager's mutex.
+type opening struct {
+	done chan struct{}
+	p    *pool
+	err  error
 }
 
 // Handle is plugin code's access to one namespace, at the level its key
@@ -37,7 +49,7 @@ type pool struct {
 type Handle struct {
 	m      *Manager
 	key    poolKey
-	db     *gorm.DB
+	p      *pool
 	once   sync.Once
 	closed chan struct{}
 }
@@ -68,11 +80,11 @@ func (m *Manager) Open(ctx context.Context, name, key string) (*Handle, error) {
 		return nil, errKeyInvalid("", name, secretRead+" or "+secretReadWrite)
 	}
 	k := poolKey{ns: name, access: level}
-	db, err := m.acquire(ctx, k)
+	p, err := m.acquire(ctx, k)
 	if err != nil {
 		return nil, err
 	}
-	return &Handle{m: m, key: k, db: db, closed: make(chan struct{})}, nil
+	return &Handle{m: m, key: k, p: p, closed: make(chan struct{})}, nil
 }
 
 // Name returns the namespace.
@@ -85,12 +97,15 @@ func (h *Handle) Access() manifest.Access { return h.key.access }
 // tables in the namespace, and every statement runs as the namespace's
 // reader or writer role. On a read handle every write is refused with
 // ErrWriteDenied, by Go before any round trip and by PostgreSQL for whatever
-// reaches it. After Close, the DB carries ErrHandleClosed.
+// reaches it. After Close (or once the Manager closed the handle's pool:
+// Manager.Close, RotateKeys, Drop), the DB carries ErrHandleClosed.
 func (h *Handle) DB(ctx context.Context) *gorm.DB {
-	db := h.db.WithContext(ctx)
+	db := h.p.db.WithContext(ctx)
 	select {
 	case <-h.closed:
 		_ = db.AddError(fmt.Errorf("customdata: namespace %q: %w", h.key.ns, ErrHandleClosed))
+	case <-h.p.retired:
+		_ = db.AddError(fmt.Errorf("customdata: namespace %q: %w: %w", h.key.ns, ErrHandleClosed, h.p.why))
 	default:
 	}
 	return db
@@ -102,37 +117,69 @@ func (h *Handle) Close() error {
 	var err error
 	h.once.Do(func() {
 		close(h.closed)
-		err = h.m.release(h.key)
+		err = h.m.release(h.key, h.p)
 	})
 	return err
 }
 
-// acquire returns the pool of k, opening it (and making sure its role
-// exists, for namespaces created by another SDK) on first use.
-func (m *Manager) acquire(ctx context.Context, k poolKey) (*gorm.DB, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
-		return nil, errors.New("customdata: the namespace Manager is closed")
+// acquire returns the pool of k, opening it (and making sure its roles
+// exist, for namespaces created by another SDK) on first use. Only the first
+// Open of a key opens the pool; concurrent ones wait for it.
+func (m *Manager) acquire(ctx context.Context, k poolKey) (*pool, error) {
+	for {
+		m.mu.Lock()
+		if m.closed {
+			m.mu.Unlock()
+			return nil, errManagerClosed
+		}
+		if p, ok := m.pools[k]; ok {
+			p.refs++
+			m.mu.Unlock()
+			return p, nil
+		}
+		if o, ok := m.opening[k]; ok {
+			m.mu.Unlock()
+			select {
+			case <-o.done:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			if o.err != nil {
+				return nil, o.err
+			}
+			continue // the pool is in m.pools now (or was retired meanwhile)
+		}
+		o := &opening{done: make(chan struct{})}
+		m.opening[k] = o
+		m.mu.Unlock()
+
+		o.p, o.err = m.openPool(ctx, k)
+
+		m.mu.Lock()
+		delete(m.opening, k)
+		if o.err == nil {
+			if m.closed {
+				o.err = errManagerClosed
+				_ = o.p.sqlDB.Close()
+			} else {
+				o.p.refs = 1
+				m.pools[k] = o.p
+			}
+		}
+		m.mu.Unlock()
+		close(o.done)
+		return o.p, o.err
 	}
-	if p, ok := m.pools[k]; ok {
-		p.refs++
-		return p.db, nil
-	}
-	p, err := m.openPool(ctx, k)
-	if err != nil {
-		return nil, err
-	}
-	p.refs = 1
-	m.pools[k] = p
-	return p.db, nil
 }
 
-func (m *Manager) release(k poolKey) error {
+var errManagerClosed = errors.New("customdata: the namespace Manager is closed")
+
+// release drops one reference to p, closing it with the last one. A pool
+// the Manager already retired is closed already.
+func (m *Manager) release(k poolKey, p *pool) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	p, ok := m.pools[k]
-	if !ok {
+	if m.pools[k] != p {
 		return nil
 	}
 	p.refs--
@@ -140,6 +187,14 @@ func (m *Manager) release(k poolKey) error {
 		return nil
 	}
 	delete(m.pools, k)
+	return p.sqlDB.Close()
+}
+
+// retire closes pools that handles may still hold, telling them why. The
+// caller holds m.mu and has removed the pools from m.pools.
+func retire(p *pool, why error) error {
+	p.why = why
+	close(p.retired)
 	return p.sqlDB.Close()
 }
 
@@ -165,7 +220,7 @@ func (m *Manager) openPool(ctx context.Context, k poolKey) (*pool, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("customdata: open namespace %q as its %s role: %w", k.ns, k.access, err)
 	}
-	return &pool{sqlDB: sqlDB, db: db}, nil
+	return &pool{sqlDB: sqlDB, db: db, retired: make(chan struct{})}, nil
 }
 
 func (m *Manager) roleOf(k poolKey) string {

@@ -51,9 +51,10 @@ type Manager struct {
 	platform *gorm.DB // DB(): the DSN's settings, for platform code
 	dbOID    uint32
 
-	mu     sync.Mutex
-	pools  map[poolKey]*pool
-	closed bool
+	mu      sync.Mutex
+	pools   map[poolKey]*pool
+	opening map[poolKey]*opening
+	closed  bool
 
 	// dial opens one connection of a handle pool; a field so tests can
 	// make it fail as password authentication would.
@@ -96,7 +97,7 @@ func NewManagerWithConfig(ctx context.Context, cfg Config) (*Manager, error) {
 		_ = closeGorm(admin)
 		return nil, fmt.Errorf("customdata: open admin connection: %w", err)
 	}
-	m := &Manager{cfg: cfg, connCfg: connCfg, admin: admin, platform: platform, pools: map[poolKey]*pool{}, dial: dialPgx}
+	m := &Manager{cfg: cfg, connCfg: connCfg, admin: admin, platform: platform, pools: map[poolKey]*pool{}, opening: map[poolKey]*opening{}, dial: dialPgx}
 	if err := admin.WithContext(ctx).Raw("SELECT oid FROM pg_database WHERE datname = current_database()").Scan(&m.dbOID).Error; err != nil {
 		_ = m.Close()
 		return nil, fmt.Errorf("customdata: connect to platform database: %w", err)
@@ -121,7 +122,7 @@ func (m *Manager) Close() error {
 	m.mu.Unlock()
 	var errs []error
 	for _, p := range pools {
-		errs = append(errs, p.sqlDB.Close())
+		errs = append(errs, retire(p, errManagerClosed))
 	}
 	errs = append(errs, closeGorm(m.admin), closeGorm(m.platform))
 	return errors.Join(errs...)
