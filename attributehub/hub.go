@@ -32,8 +32,13 @@ type Hub struct {
 	t  tables
 }
 
-// String returns "type/id".
-func (h *Hub) String() string { return h.Type + "/" + h.ID }
+// String returns "type/id", or "<nil>" for a nil *Hub.
+func (h *Hub) String() string {
+	if h == nil {
+		return "<nil>"
+	}
+	return h.Type + "/" + h.ID
+}
 
 // tables holds the quoted, schema-qualified names of the two tables.
 type tables struct {

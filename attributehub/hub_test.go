@@ -212,3 +212,11 @@ func TestNotScoped(t *testing.T) {
 	_, err = attributehub.List(ctx, admin, "t")
 	assert.ErrorIs(t, err, scope.ErrNotScoped)
 }
+
+func TestNilHubString(t *testing.T) {
+	t.Parallel()
+	var h *attributehub.Hub
+	assert.NotPanics(t, func() { _ = h.String() })
+	assert.Equal(t, "<nil>", h.String())
+	assert.Equal(t, "note_state/note:1", (&attributehub.Hub{Type: "note_state", ID: "note:1"}).String())
+}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"reflect"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -180,7 +181,7 @@ func encodeText(s string) (encoded, error) {
 			return encoded{}, invalid("text of %d characters is longer than the limit of %d", n, MaxValueLength)
 		}
 	}
-	if bytes.IndexByte([]byte(s), 0) >= 0 {
+	if strings.IndexByte(s, 0) >= 0 {
 		return encoded{}, invalid("text holds a NUL byte, which PostgreSQL text cannot store")
 	}
 	return encoded{KindText, s}, nil
