@@ -12,11 +12,13 @@ import (
 )
 
 // selectValues returns the select-list of the value columns of alias a, in
-// Kind order. Decimals and dates come back as text so that nothing passes
-// through float64 or a time zone on the way.
+// Kind order. Decimals come back as text so that nothing passes through
+// float64; dates as to_char(..., 'YYYY-MM-DD'), whose output, unlike
+// date::text, does not depend on the session's DateStyle. Timestamps travel
+// in binary, independent of DateStyle and TimeZone.
 func selectValues(a string) string {
 	return a + ".text_value, " + a + ".int_value, " + a + ".decimal_value::text, " + a + ".bool_value, " +
-		a + ".date_value::text, " + a + ".timestamp_value, " + a + ".json_value::text"
+		"to_char(" + a + ".date_value, 'YYYY-MM-DD'), " + a + ".timestamp_value, " + a + ".json_value::text"
 }
 
 // storedRow receives the value columns of one custom_attribute row.
@@ -36,11 +38,21 @@ func (r *storedRow) dest() []any {
 }
 
 // value converts the row to its Go value. If a row written by other code has
-// more than one value column set, the first in Kind order wins.
+// more than one value column set, the one Canvas's Python SDK reads wins:
+// text, date, timestamp, int, decimal, bool, json (CustomAttribute.value's
+// order).
 func (r *storedRow) value() (any, error) {
 	switch {
 	case r.text.Valid:
 		return r.text.String, nil
+	case r.date.Valid:
+		d, err := civil.Parse(r.date.String)
+		if err != nil {
+			return nil, fmt.Errorf("attributehub: read date_value %q: %w", r.date.String, err)
+		}
+		return d, nil
+	case r.ts.Valid:
+		return r.ts.Time.UTC(), nil
 	case r.i.Valid:
 		return r.i.Int64, nil
 	case r.dec.Valid:
@@ -57,14 +69,6 @@ func (r *storedRow) value() (any, error) {
 		return d, nil
 	case r.b.Valid:
 		return r.b.Bool, nil
-	case r.date.Valid:
-		d, err := civil.Parse(r.date.String)
-		if err != nil {
-			return nil, fmt.Errorf("attributehub: read date_value: %w", err)
-		}
-		return d, nil
-	case r.ts.Valid:
-		return r.ts.Time.UTC(), nil
 	case r.json.Valid:
 		return json.RawMessage(r.json.String), nil
 	}

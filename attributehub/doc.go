@@ -40,6 +40,11 @@
 //	map, slice, array, struct, json.RawMessage json_value       json.RawMessage
 //	nil, a nil pointer, JSON null              (all NULL)       nil
 //
+// A row written by other code with more than one value column set reads as
+// Canvas's Python SDK reads it: the first set column of text, date,
+// timestamp, int, decimal, bool, json. Reads do not depend on the session's
+// DateStyle or TimeZone.
+//
 // A pointer stores what it points to. GetAttribute returns the "read back
 // as" types; Attribute[T] and Value[T] convert to other types by the rules
 // documented on Value, and report a mismatch as a *TypeMismatchError.
