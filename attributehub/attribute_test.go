@@ -30,6 +30,24 @@ type tagInfo struct {
 	Tags  []string `json:"tags"`
 }
 
+// ptrMarshaler marshals itself through a pointer receiver.
+type ptrMarshaler struct{ n int }
+
+func (p *ptrMarshaler) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string]int{"custom": p.n})
+}
+
+// textID has no exported fields but marshals itself as text.
+type textID struct{ n int }
+
+func (id textID) MarshalText() ([]byte, error) { return fmt.Appendf(nil, "id-%d", id.n), nil }
+
+// embedsUnexported has no fields of its own; encoding/json promotes the
+// exported fields of its unexported embedded struct.
+type embedsUnexported struct{ inner }
+
+type inner struct{ Visible int }
+
 type roundTripCase struct {
 	name string
 	in   any
@@ -72,6 +90,15 @@ func roundTripCases() []roundTripCase {
 		{"struct", tagInfo{By: "me", Count: 2, Tags: []string{"t"}}, json.RawMessage(`{"by":"me","count":2,"tags":["t"]}`), attributehub.KindJSON},
 		{"raw JSON", json.RawMessage(`{"z": true}`), json.RawMessage(`{"z":true}`), attributehub.KindJSON},
 		{"JSON scalar", json.RawMessage(`"just a string"`), json.RawMessage(`"just a string"`), attributehub.KindJSON},
+		{"pointer whose pointer type has MarshalJSON", &ptrMarshaler{3}, json.RawMessage(`{"custom":3}`), attributehub.KindJSON},
+		{"struct with MarshalText", textID{4}, json.RawMessage(`"id-4"`), attributehub.KindJSON},
+		{"struct with promoted fields only", embedsUnexported{inner{5}}, json.RawMessage(`{"Visible":5}`), attributehub.KindJSON},
+		{"JSON with an escaped backslash before u0000", json.RawMessage(`["\\u0000"]`), json.RawMessage(`["\\u0000"]`), attributehub.KindJSON},
+		{"empty map", map[string]any{}, json.RawMessage(`{}`), attributehub.KindJSON},
+		{"empty slice", []int{}, json.RawMessage(`[]`), attributehub.KindJSON},
+		{"nil slice", []int(nil), nil, attributehub.KindNull},
+		{"nil map", map[string]any(nil), nil, attributehub.KindNull},
+		{"nil json.RawMessage", json.RawMessage(nil), nil, attributehub.KindNull},
 		{"nil", nil, nil, attributehub.KindNull},
 		{"nil pointer", (*string)(nil), nil, attributehub.KindNull},
 		{"JSON null", json.RawMessage(`null`), nil, attributehub.KindNull},
@@ -251,6 +278,15 @@ func TestInvalidValuesWriteNothing(t *testing.T) {
 		{"channel", make(chan int), "unsupported Go type"},
 		{"complex", complex(1, 2), "unsupported Go type"},
 		{"func in a struct", struct{ F func() }{}, "JSON"},
+		{"empty struct", struct{}{}, "no fields that encoding/json writes"},
+		{"struct with unexported fields only", struct{ x int }{1}, "no fields that encoding/json writes"},
+		{"struct with json:\"-\" fields only", struct {
+			X int `json:"-"`
+		}{1}, "no fields that encoding/json writes"},
+		{"value whose MarshalJSON needs a pointer", ptrMarshaler{1}, "pass a pointer"},
+		{"JSON holding NUL", map[string]string{"a": "x\x00y"}, "NUL"},
+		{"JSON key holding NUL", map[string]int{"\x00": 1}, "NUL"},
+		{"raw JSON holding NUL", json.RawMessage(`["\u0000"]`), "NUL"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -39,6 +39,16 @@
 //	time.Time                                  timestamp_value  time.Time in UTC
 //	map, slice, array, struct, json.RawMessage json_value       json.RawMessage
 //	nil, a nil pointer, JSON null              (all NULL)       nil
+//	a nil map, slice or json.RawMessage        (all NULL)       nil
+//
+// JSON values are encoded with encoding/json; a pointer to a map, slice,
+// array or struct is marshalled as the pointer, so a MarshalJSON (or
+// MarshalText) with a pointer receiver is used. A nil map or slice encodes
+// as JSON null and is therefore stored as nil (every column NULL), not as
+// {} or []: store an empty, non-nil map or slice for those. A struct with no
+// field that encoding/json writes (none exported, or all tagged json:"-")
+// and no MarshalJSON or MarshalText method is refused rather than stored as
+// {}; pass a pointer if its method has a pointer receiver.
 //
 // A row written by other code with more than one value column set reads as
 // Canvas's Python SDK reads it: the first set column of text, date,
@@ -62,7 +72,8 @@
 //   - time.Time keeps microseconds (nanoseconds are truncated) and is read
 //     back in UTC; the location is not stored. Years 1 to 9999 only.
 //   - text and JSON of more than MaxValueLength (1,048,576) characters, text
-//     that is not UTF-8 or holds NUL, and []byte (ambiguous) are refused.
+//     that is not UTF-8 or holds NUL, JSON that holds a NUL character
+//     (\u0000, which jsonb cannot store), and []byte (ambiguous) are refused.
 //     Namespaces made by this SDK index text_value with a hash index, so
 //     text up to the limit is stored. A namespace made by Canvas may carry a
 //     btree index there, which refuses text over about 2,700 bytes after

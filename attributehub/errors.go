@@ -81,6 +81,7 @@ const (
 	sqlstateForeignKeyViolation = "23503"
 	sqlstateNumericOutOfRange   = "22003"
 	sqlstateProgramLimit        = "54000"
+	sqlstateUntranslatable      = "22P05"
 )
 
 // wrapDB wraps a database error: the message says what was being done, the
@@ -100,6 +101,8 @@ func wrapDB(err error, format string, args ...any) error {
 			return fmt.Errorf("%w (deleted meanwhile?): %s: %w", ErrHubNotFound, what, err)
 		case sqlstateNumericOutOfRange:
 			return fmt.Errorf("%w: %s: the column cannot hold the value: %w", ErrInvalidValue, what, err)
+		case sqlstateUntranslatable:
+			return fmt.Errorf("%w: %s: PostgreSQL cannot store the value (a NUL character, \\u0000, in JSON): %w", ErrInvalidValue, what, err)
 		case sqlstateProgramLimit:
 			return fmt.Errorf("%w: %s: the value is too large for an index of the table (a btree index on text_value, as a "+
 				"namespace made elsewhere may have, holds at most about 2,700 bytes; store long text as JSON or in a custom model): %w",

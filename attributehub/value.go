@@ -2,6 +2,7 @@ package attributehub
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -132,6 +133,9 @@ func encode(v any) (encoded, error) {
 	case civil.Date:
 		return encodeDate(x)
 	case json.RawMessage:
+		if x == nil {
+			return encoded{kind: KindNull}, nil // as a nil slice or map
+		}
 		return encodeRawJSON(x)
 	}
 	rv := reflect.ValueOf(v)
@@ -140,6 +144,11 @@ func encode(v any) (encoded, error) {
 	case t.Kind() == reflect.Pointer:
 		if rv.IsNil() {
 			return encoded{kind: KindNull}, nil
+		}
+		if marshalsAsJSON(t.Elem()) {
+			// Marshal the pointer itself: a MarshalJSON or MarshalText
+			// with a pointer receiver is then used.
+			return encodeJSON(v)
 		}
 		return encode(rv.Elem().Interface())
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 && !t.Implements(reflect.TypeFor[json.Marshaler]()):
@@ -163,13 +172,103 @@ func encode(v any) (encoded, error) {
 	case reflect.Float64:
 		return encodeFloat(rv.Float(), 64)
 	case reflect.Struct, reflect.Map, reflect.Slice, reflect.Array:
-		b, err := json.Marshal(v)
-		if err != nil {
-			return encoded{}, invalid("%T cannot be encoded as JSON: %w", v, err)
-		}
-		return encodeRawJSON(b)
+		return encodeJSON(v)
 	}
 	return encoded{}, invalid("unsupported Go type %T (use string, an integer, float, decimal.Decimal, bool, civil.Date, time.Time, or a JSON-encodable map, slice or struct)", v)
+}
+
+var (
+	typeJSONMarshaler = reflect.TypeFor[json.Marshaler]()
+	typeTextMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
+)
+
+// marshalsAsJSON reports whether a value of type t (the pointee of a
+// pointer) goes to json_value through json.Marshal, rather than to a column
+// of its own.
+func marshalsAsJSON(t reflect.Type) bool {
+	switch t {
+	case typeRawMessage, typeTime, typeDate, typeDecimal:
+		return false
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map, reflect.Array:
+		return true
+	case reflect.Slice:
+		// []byte is refused as ambiguous unless it marshals itself.
+		return t.Elem().Kind() != reflect.Uint8 || reflect.PointerTo(t).Implements(typeJSONMarshaler)
+	}
+	return false
+}
+
+// encodeJSON stores v (a map, slice, array or struct, or a pointer to one)
+// as JSON. A nil map or slice encodes as JSON null and so is stored as nil.
+func encodeJSON(v any) (encoded, error) {
+	if err := checkJSONVisible(reflect.TypeOf(v)); err != nil {
+		return encoded{}, err
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return encoded{}, invalid("%T cannot be encoded as JSON: %w", v, err)
+	}
+	return encodeRawJSON(b)
+}
+
+// checkJSONVisible refuses a struct that encoding/json would write as {}
+// whatever it holds: no MarshalJSON or MarshalText in t's method set and no
+// field that encoding/json writes.
+func checkJSONVisible(t reflect.Type) error {
+	st := t
+	if st.Kind() == reflect.Pointer {
+		st = st.Elem()
+	}
+	if st.Kind() != reflect.Struct || t.Implements(typeJSONMarshaler) || t.Implements(typeTextMarshaler) {
+		return nil
+	}
+	if hasJSONFields(st, map[reflect.Type]bool{st: true}) {
+		return nil
+	}
+	hint := "export a field, or give the type a MarshalJSON method"
+	if pt := reflect.PointerTo(st); t == st && (pt.Implements(typeJSONMarshaler) || pt.Implements(typeTextMarshaler)) {
+		hint = "its MarshalJSON/MarshalText has a pointer receiver, which encoding/json does not call on a value: pass a pointer (&v)"
+	}
+	return invalid("%v has no fields that encoding/json writes (none exported, or all tagged json:\"-\") and no MarshalJSON or MarshalText method; it would be stored as {}: %s", t, hint)
+}
+
+// hasJSONFields reports whether encoding/json writes any field of struct
+// type st, following its rules for embedded structs.
+func hasJSONFields(st reflect.Type, seen map[reflect.Type]bool) bool {
+	for i := range st.NumField() {
+		f := st.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		if !f.Anonymous {
+			if f.IsExported() {
+				return true
+			}
+			continue
+		}
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if !f.IsExported() && ft.Kind() != reflect.Struct {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if name != "" || ft.Kind() != reflect.Struct {
+			return true // a field of its own
+		}
+		// An untagged embedded struct: its fields are promoted.
+		if !seen[ft] {
+			seen[ft] = true
+			if hasJSONFields(ft, seen) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func encodeText(s string) (encoded, error) {
@@ -243,7 +342,29 @@ func encodeRawJSON(b []byte) (encoded, error) {
 			return encoded{}, invalid("JSON of %d characters is longer than the limit of %d", n, MaxValueLength)
 		}
 	}
+	if jsonHasNUL(b) {
+		return encoded{}, invalid("JSON holds a NUL character (\\u0000), which PostgreSQL's jsonb cannot store")
+	}
 	return encoded{KindJSON, string(b)}, nil
+}
+
+// jsonHasNUL reports whether valid JSON b holds the escape \u0000 (a raw
+// NUL byte is not valid JSON). A \\ escape before "u0000" is a backslash,
+// not a NUL.
+func jsonHasNUL(b []byte) bool {
+	if !bytes.Contains(b, []byte(`\u0000`)) {
+		return false
+	}
+	for i := 0; i < len(b)-1; i++ {
+		if b[i] != '\\' {
+			continue
+		}
+		if b[i+1] == 'u' && i+6 <= len(b) && string(b[i+2:i+6]) == "0000" {
+			return true
+		}
+		i++ // skip the escaped character
+	}
+	return false
 }
 
 // kindOfStored returns the kind of a value as this package reads it back.
