@@ -20,7 +20,8 @@
 //	by, ok, err := attributehub.Attribute[string](ctx, hub, "tagged_by")
 //
 // Create, Get, GetOrCreate (race-safe; one SELECT when the hub exists),
-// Delete (the hub and its attributes in one statement), List and Find (hubs
+// Delete (the hub and its attributes, in one transaction that locks the hub
+// row first, so attributes written concurrently go too), List and Find (hubs
 // of a type, by attribute value), ListWithAttributes and Load (hubs with their
 // attributes, one query; LoadOptions.Only narrows the names, like Canvas's
 // with_only).

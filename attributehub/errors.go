@@ -12,8 +12,10 @@ import (
 // wraps the sentinel, so callers test with errors.Is; a PostgreSQL error, if
 // there was one, stays in the chain too (errors.As with *pgconn.PgError).
 var (
-	// ErrHubNotFound: no hub with this (type, id) exists in the namespace, or
-	// the hub was deleted while a write to it was under way.
+	// ErrHubNotFound: no hub with this (type, id) exists in the namespace
+	// (Get, Delete), or, for a write of attributes, the hub was deleted
+	// before the write could commit. Delete reports it only when there was
+	// no hub to delete, never for a hub that still exists.
 	ErrHubNotFound = errors.New("attributehub: hub not found")
 	// ErrHubExists: Create found a hub with the same (type, id); use
 	// GetOrCreate to reuse it.

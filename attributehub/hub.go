@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 
 	"github.com/canvas-sdk-go/customdata/internal/scope"
@@ -166,23 +167,54 @@ func GetOrCreate(ctx context.Context, db *gorm.DB, typ, id string) (h *Hub, crea
 		typ, id, getOrCreateAttempts)
 }
 
-// Delete removes the hub (typ, id) and all its attributes in one statement.
-// If there is no such hub the error wraps ErrHubNotFound.
+// Delete removes the hub (typ, id) and all its attributes, in one
+// transaction: it locks the hub row (SELECT ... FOR UPDATE), which makes
+// concurrent writers of its attributes wait, then deletes the attributes and
+// the hub. Attributes added by other sessions while it waits go with the hub;
+// their writers then get ErrHubNotFound. If there is no such hub the error
+// wraps ErrHubNotFound.
 func Delete(ctx context.Context, db *gorm.DB, typ, id string) error {
 	t, err := prepare(db, typ, id)
 	if err != nil {
 		return err
 	}
-	res := db.WithContext(ctx).Exec(`WITH h AS (SELECT dbid FROM `+t.hub+` WHERE type = ? AND id = ?),
-a AS (DELETE FROM `+t.attr+` WHERE hub_id IN (SELECT dbid FROM h))
-DELETE FROM `+t.hub+` WHERE dbid IN (SELECT dbid FROM h)`, typ, id)
-	if res.Error != nil {
-		return wrapDB(res.Error, "delete hub %s/%s", typ, id)
+	return deleteHub(ctx, db, t, typ+"/"+id, `type = ? AND id = ?`, typ, id)
+}
+
+// errNoHub tells deleteHub's caller that the hub row was not found.
+var errNoHub = errors.New("no hub")
+
+// deleteHub deletes the hub selected by where (on attribute_hub) and its
+// attributes; see Delete.
+func deleteHub(ctx context.Context, db *gorm.DB, t tables, name, where string, args ...any) error {
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var dbid int64
+		// Raw(...).Scan and Exec, not Row(): errors reach GORM's callbacks,
+		// where a read handle reports them as denied writes.
+		res := tx.Raw(`SELECT dbid FROM `+t.hub+` WHERE `+where+` FOR UPDATE`, args...).Scan(&dbid)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return errNoHub
+		}
+		// With the hub row locked no attribute can be added to it, and this
+		// statement's snapshot sees every attribute committed before.
+		return tx.Exec(`WITH a AS (DELETE FROM `+t.attr+` WHERE hub_id = ?)
+DELETE FROM `+t.hub+` WHERE dbid = ?`, dbid, dbid).Error
+	})
+	var pg *pgconn.PgError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, errNoHub):
+		return fmt.Errorf("%w: no hub %s to delete", ErrHubNotFound, name)
+	case errors.As(err, &pg) && pg.Code == sqlstateForeignKeyViolation:
+		// Not expected with the row lock held (only if the caller's
+		// transaction is not READ COMMITTED); the hub still exists.
+		return fmt.Errorf("attributehub: delete hub %s: an attribute was added to it concurrently, so the hub was not deleted; try again: %w", name, err)
 	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("%w: no hub %s/%s to delete", ErrHubNotFound, typ, id)
-	}
-	return nil
+	return wrapDB(err, "delete hub %s", name)
 }
 
 // bound checks that h came from this package.
@@ -193,21 +225,14 @@ func (h *Hub) bound() error {
 	return nil
 }
 
-// Delete removes the hub and all its attributes in one statement. If the hub
-// is already gone the error wraps ErrHubNotFound.
+// Delete removes the hub and all its attributes, as the function Delete
+// does (one transaction, safe against concurrent writers). If the hub is
+// already gone the error wraps ErrHubNotFound.
 func (h *Hub) Delete(ctx context.Context) error {
 	if err := h.bound(); err != nil {
 		return err
 	}
-	res := h.db.WithContext(ctx).Exec(`WITH a AS (DELETE FROM `+h.t.attr+` WHERE hub_id = ?)
-DELETE FROM `+h.t.hub+` WHERE dbid = ?`, h.DBID, h.DBID)
-	if res.Error != nil {
-		return wrapDB(res.Error, "delete hub %s", h)
-	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("%w: hub %s was already deleted", ErrHubNotFound, h)
-	}
-	return nil
+	return deleteHub(ctx, h.db, h.t, h.String(), `dbid = ?`, h.DBID)
 }
 
 // List returns the hubs of type typ, ordered by id.

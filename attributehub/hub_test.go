@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/assert"
@@ -219,4 +220,52 @@ func TestNilHubString(t *testing.T) {
 	assert.NotPanics(t, func() { _ = h.String() })
 	assert.Equal(t, "<nil>", h.String())
 	assert.Equal(t, "note_state/note:1", (&attributehub.Hub{Type: "note_state", ID: "note:1"}).String())
+}
+
+// TestDeleteWhileAttributeInsertInFlight: an attribute inserted by another
+// session while Delete runs goes with the hub; Delete neither fails nor
+// reports ErrHubNotFound for a hub that exists.
+func TestDeleteWhileAttributeInsertInFlight(t *testing.T) {
+	t.Parallel()
+	db, admin := newDB(t)
+	ctx := context.Background()
+	cases := []struct {
+		name string
+		del  func(h *attributehub.Hub) error
+	}{
+		{"Delete", func(h *attributehub.Hub) error { return attributehub.Delete(ctx, db, h.Type, h.ID) }},
+		{"Hub.Delete", func(h *attributehub.Hub) error { return h.Delete(ctx) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h, err := attributehub.Create(ctx, db, "race", c.name)
+			require.NoError(t, err)
+			require.NoError(t, h.SetAttribute(ctx, "early", 1))
+
+			// Another session inserts an attribute and has not committed.
+			tx := admin.Begin()
+			require.NoError(t, tx.Error)
+			defer tx.Rollback()
+			var pid int64
+			require.NoError(t, tx.Raw(`SELECT pg_backend_pid()`).Scan(&pid).Error)
+			require.NoError(t, tx.Exec(`INSERT INTO acme__hub_test.custom_attribute (hub_id, name, int_value) VALUES (?, 'late', 2)`, h.DBID).Error)
+
+			done := make(chan error, 1)
+			go func() { done <- c.del(h) }()
+			// Commit once Delete waits for the inserting session.
+			require.Eventually(t, func() bool {
+				var n int64
+				err := admin.Raw(`SELECT count(*) FROM pg_stat_activity WHERE CAST(? AS integer) = ANY(pg_blocking_pids(pid))`, pid).Scan(&n).Error
+				return err == nil && n > 0
+			}, time.Minute, 5*time.Millisecond, "Delete waits for the inserting transaction")
+			require.NoError(t, tx.Commit().Error)
+
+			require.NoError(t, <-done)
+			_, err = attributehub.Get(ctx, db, h.Type, h.ID)
+			assert.ErrorIs(t, err, attributehub.ErrHubNotFound, "the hub is gone")
+			var n int64
+			require.NoError(t, admin.Raw(`SELECT count(*) FROM acme__hub_test.custom_attribute WHERE hub_id = ?`, h.DBID).Scan(&n).Error)
+			assert.Zero(t, n, "its attributes, the late one too, went with it")
+		})
+	}
 }
