@@ -24,7 +24,7 @@
 // row first, so attributes written concurrently go too), List and Find (hubs
 // of a type, by attribute value), ListWithAttributes and Load (hubs with their
 // attributes, one query; LoadOptions.Only narrows the names, like Canvas's
-// with_only).
+// with_only; Load refuses hubs of another namespace than its DB's).
 //
 // # Values
 //

@@ -13,6 +13,7 @@ import (
 
 	"github.com/canvas-sdk-go/customdata/attributehub"
 	"github.com/canvas-sdk-go/customdata/internal/scope"
+	"github.com/canvas-sdk-go/customdata/internal/testdb"
 )
 
 func TestHubLifecycle(t *testing.T) {
@@ -268,4 +269,27 @@ func TestDeleteWhileAttributeInsertInFlight(t *testing.T) {
 			assert.Zero(t, n, "its attributes, the late one too, went with it")
 		})
 	}
+}
+
+// TestLoadRefusesHubsOfAnotherNamespace: a hub from namespace B passed to
+// Load with namespace A's DB is refused, not read by dbid from A's table.
+func TestLoadRefusesHubsOfAnotherNamespace(t *testing.T) {
+	t.Parallel()
+	d := testdb.New(t)
+	dbA, dbB := d.Scoped(t, "acme__a"), d.Scoped(t, "acme__b")
+	ctx := context.Background()
+	inA, err := attributehub.Create(ctx, dbA, "t", "in_a")
+	require.NoError(t, err)
+	require.NoError(t, inA.SetAttribute(ctx, "secret", "a's data"))
+	inB, err := attributehub.Create(ctx, dbB, "t", "in_b")
+	require.NoError(t, err)
+	require.Equal(t, inA.DBID, inB.DBID, "same dbid in both namespaces")
+
+	_, err = attributehub.Load(ctx, dbA, []*attributehub.Hub{inA, inB}, attributehub.LoadOptions{})
+	require.ErrorIs(t, err, attributehub.ErrInvalidHub)
+	assert.Contains(t, err.Error(), "t/in_b")
+
+	got, err := attributehub.Load(ctx, dbB, []*attributehub.Hub{inB}, attributehub.LoadOptions{})
+	require.NoError(t, err)
+	assert.Empty(t, got[0].Values, "B's hub has no attributes")
 }

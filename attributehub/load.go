@@ -2,6 +2,7 @@ package attributehub
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"gorm.io/gorm"
@@ -91,7 +92,8 @@ func ListWithAttributes(ctx context.Context, db *gorm.DB, typ string, opts LoadO
 
 // Load fetches the attributes of many hubs (for example the result of Find)
 // in one query (hub_id = ANY(...)). The result is in the order of hubs.
-// Every hub must come from db's namespace.
+// Every hub must come from db's namespace; a hub of another namespace is
+// refused with an error wrapping ErrInvalidHub before anything is read.
 func Load(ctx context.Context, db *gorm.DB, hubs []*Hub, opts LoadOptions) ([]HubWithAttributes, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
@@ -115,6 +117,12 @@ func Load(ctx context.Context, db *gorm.DB, hubs []*Hub, opts LoadOptions) ([]Hu
 	t, err := tablesOf(db)
 	if err != nil {
 		return nil, err
+	}
+	for _, h := range hubs {
+		if h.t != t {
+			return nil, fmt.Errorf("%w: hub %s belongs to another namespace (%s) than the DB given to Load (%s); load it with its own namespace's DB",
+				ErrInvalidHub, h, h.t.hub, t.hub)
+		}
 	}
 	var b strings.Builder
 	b.WriteString(`SELECT a.hub_id, a.name, ` + selectValues("a") + ` FROM ` + t.attr + ` a WHERE a.hub_id = ANY(CAST(? AS bigint[]))`)
