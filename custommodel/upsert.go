@@ -5,14 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
-	"weak"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 	"gorm.io/gorm/schema"
 
@@ -24,6 +24,13 @@ import (
 // (as in the table, e.g. "note_id") to value. Its columns must include all
 // the columns of the model's primary key or of one of its unique indexes
 // (a one-to-one link is one); that key is what makes the calls race-safe.
+//
+// The key's values may not be nil (NULLs never conflict in a unique index,
+// so a nil key could not stop a second row). Another lookup column may be
+// nil when its field is a pointer: it then matches NULL. A value must fit
+// its field exactly: 1.5 for an integer column, 300 for an int32 beyond its
+// range, or 7 for a text column is refused (*LookupError naming the column)
+// rather than converted.
 type Lookup map[string]any
 
 // getOrCreateAttempts bounds GetOrCreate's read-insert rounds. Losing an
@@ -44,16 +51,21 @@ const createdColumn = "customdata_created"
 //
 // Race-safe by construction: concurrent callers with the same lookup get
 // the same single row and no error, exactly one of them with created true.
-// A hit is one SELECT. A miss is one INSERT ... ON CONFLICT (<key>) DO
-// NOTHING RETURNING *; if another caller's insert won, the row is read
-// again in a new statement (a statement's snapshot can miss the winner's
-// row), a bounded number of times. Run it outside a REPEATABLE READ or
-// SERIALIZABLE transaction, whose snapshot would hide the winner's row.
+// A hit is one statement: SELECT ... WHERE <lookup> LIMIT 1. A miss is two:
+// that SELECT, then INSERT ... ON CONFLICT DO NOTHING RETURNING *. If the
+// insert conflicts (another caller's insert won, or a row holds one of the
+// new row's unique values), both are run again in new statements (a
+// statement's snapshot can miss the winner's row), a bounded number of
+// times. Run it outside a REPEATABLE READ or SERIALIZABLE transaction,
+// whose snapshot would hide the winner's row.
 //
-// Errors: a lookup that names an unknown column or is not covered by the
-// primary key or a unique index is refused before any write (*LookupError,
-// ErrLookup); a row that has the lookup's key but differs in its other
-// lookup columns gives ErrConflict; limit breaches give *LimitError.
+// Errors: a lookup that names an unknown column, is not covered by the
+// primary key or a unique index, has a nil key value or a value that does
+// not fit its column is refused before any write (*LookupError, ErrLookup);
+// a row that blocks the insert (same primary key or unique index values)
+// but does not match the lookup gives ErrConflict; limit breaches give
+// *LimitError. Models must be custom models: SDK models and their
+// extensions are read-only.
 func GetOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, defaults *T) (*T, bool, error) {
 	p, err := prepare[T](ctx, db, lookup, defaults)
 	if err != nil {
@@ -79,7 +91,8 @@ func GetOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, default
 			return row, true, nil
 		}
 	}
-	return nil, false, p.conflict()
+	return nil, false, fmt.Errorf("%w: %s: the new row collides with an existing row on the primary key or a unique index, and no row matches the lookup (%s); look the existing row up by that key",
+		ErrConflict, p.t.goName, strings.Join(p.lookupNames(), ", "))
 }
 
 // UpdateOrCreate updates the row of model T that matches lookup, or creates
@@ -96,7 +109,9 @@ func GetOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, default
 // It is race-safe (PostgreSQL arbitrates concurrent upserts on the key) and
 // refuses, before any write, the lookups GetOrCreate refuses and unknown or
 // primary key columns. A row that has the lookup's key but differs in its
-// other lookup columns is left alone and gives ErrConflict.
+// other lookup columns is left alone and gives ErrConflict, as does a new
+// or updated row that collides with another row on a unique index other
+// than the lookup's key (the *pgconn.PgError stays in the chain).
 func UpdateOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, values *T, columns ...string) (*T, bool, error) {
 	p, err := prepare[T](ctx, db, lookup, values)
 	if err != nil {
@@ -108,6 +123,10 @@ func UpdateOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, valu
 	q, args := p.insertSQL(true)
 	row := new(T)
 	found, created, err := p.queryOne(q, args, row, true)
+	if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return nil, false, fmt.Errorf("%w: %s: the row collides with another row on unique constraint %s, not on the lookup's key (%s): %w",
+			ErrConflict, p.t.goName, pgErr.ConstraintName, strings.Join(p.key, ", "), err)
+	}
 	if err != nil {
 		return nil, false, err
 	}
@@ -132,6 +151,14 @@ type plan struct {
 	modelTy reflect.Type
 }
 
+func (p *plan) lookupNames() []string {
+	names := make([]string, len(p.lookup))
+	for i, c := range p.lookup {
+		names[i] = c.name
+	}
+	return names
+}
+
 func prepare[T any](ctx context.Context, db *gorm.DB, lookup Lookup, base *T) (*plan, error) {
 	if db == nil {
 		return nil, errors.New("custommodel: nil *gorm.DB (use the DB of a namespace handle)")
@@ -150,10 +177,13 @@ func prepare[T any](ctx context.Context, db *gorm.DB, lookup Lookup, base *T) (*
 	if err := stmt.Parse(new(T)); err != nil {
 		return nil, fmt.Errorf("custommodel: parse model %s: %w", rt.Name(), err)
 	}
-	t, err := tableOf(stmt.Schema)
+	t, err := tableOf(rt, stmt.Schema)
 	if err != nil {
 		return nil, err
 	}
+	// The cached table holds no schema; take the fields from this
+	// statement's schema.
+	field := func(c *column) *schema.Field { return stmt.Schema.FieldsByDBName[c.name] }
 	p := &plan{ctx: ctx, db: tx, t: t, qt: sqlident.Quote(ns, t.name), modelTy: rt, values: map[string]any{}}
 
 	if len(lookup) == 0 {
@@ -165,6 +195,7 @@ func prepare[T any](ctx context.Context, db *gorm.DB, lookup Lookup, base *T) (*
 	}
 	sort.Strings(names)
 	row := reflect.New(rt)
+	var nils []string
 	if base != nil {
 		row.Elem().Set(reflect.ValueOf(base).Elem())
 	}
@@ -177,16 +208,39 @@ func prepare[T any](ctx context.Context, db *gorm.DB, lookup Lookup, base *T) (*
 			}
 			return nil, &LookupError{Model: t.goName, Column: name, Problem: problem + "; lookups name table columns"}
 		}
-		if err := c.field.Set(ctx, row, lookup[name]); err != nil {
-			return nil, &LookupError{Model: t.goName, Column: name, Problem: fmt.Sprintf("value %v (%T) does not fit column %q (%s): %v", lookup[name], lookup[name], name, c.field.FieldType, err)}
+		f := field(c)
+		if f == nil {
+			return nil, fmt.Errorf("custommodel: %s: column %q has no field in the parsed model", t.goName, name)
+		}
+		v := lookup[name]
+		if problem := checkLookupValue(f, v); problem != "" {
+			return nil, &LookupError{Model: t.goName, Column: name, Problem: fmt.Sprintf("value %v (%T) does not fit column %q (field %s, %s): %s", v, v, name, f.Name, f.FieldType, problem)}
+		}
+		if isNil(v) {
+			nils = append(nils, name)
+			v = nil
+		}
+		if err := f.Set(ctx, row, v); err != nil {
+			return nil, &LookupError{Model: t.goName, Column: name, Problem: fmt.Sprintf("value %v (%T) does not fit column %q (field %s, %s): %v", v, v, name, f.Name, f.FieldType, err)}
 		}
 		p.lookup = append(p.lookup, c)
 	}
+	nilKey := ""
 	for _, key := range t.keys {
-		if covers(names, key) {
-			p.key = key
-			break
+		if !covers(names, key) {
+			continue
 		}
+		if i := slices.IndexFunc(key, func(k string) bool { return slices.Contains(nils, k) }); i >= 0 {
+			if nilKey == "" {
+				nilKey = key[i]
+			}
+			continue
+		}
+		p.key = key
+		break
+	}
+	if p.key == nil && nilKey != "" {
+		return nil, &LookupError{Model: t.goName, Column: nilKey, Problem: fmt.Sprintf("column %q is nil but is part of the key that covers the lookup; NULLs never conflict in a unique index, so the call could not be race-safe: give it a value (or look up by a key without NULLs)", nilKey)}
 	}
 	if p.key == nil {
 		return nil, &LookupError{Model: t.goName, Problem: fmt.Sprintf("columns (%s) are not covered by %s; include all the columns of one of them, or declare a uniqueIndex over the lookup's columns",
@@ -201,7 +255,7 @@ func prepare[T any](ctx context.Context, db *gorm.DB, lookup Lookup, base *T) (*
 			continue
 		}
 		p.insert = append(p.insert, c)
-		v, _ := c.field.ValueOf(ctx, row)
+		v, _ := field(c).ValueOf(ctx, row)
 		p.values[c.name] = v
 	}
 	return p, nil
@@ -238,6 +292,12 @@ func (p *plan) selectSQL() (string, []any) {
 		if i > 0 {
 			b.WriteString(" AND ")
 		}
+		// IS NULL for a nil value (only outside the key); = keeps the
+		// key's index usable, which IS NOT DISTINCT FROM would not.
+		if isNil(p.values[c.name]) {
+			b.WriteString(sqlident.Quote(c.name) + " IS NULL")
+			continue
+		}
 		b.WriteString(sqlident.Quote(c.name) + " = ?")
 		args = append(args, p.values[c.name])
 	}
@@ -245,8 +305,9 @@ func (p *plan) selectSQL() (string, []any) {
 	return b.String(), args
 }
 
-// insertSQL builds the INSERT ... ON CONFLICT statement: DO NOTHING, or (for
-// UpdateOrCreate) DO UPDATE of p.update returning the created flag.
+// insertSQL builds the INSERT ... ON CONFLICT statement: DO NOTHING on any
+// conflict, or (for UpdateOrCreate) DO UPDATE of p.update on the key's
+// conflict, returning the created flag.
 func (p *plan) insertSQL(upsert bool) (string, []any) {
 	var b strings.Builder
 	args := make([]any, 0, len(p.insert))
@@ -265,16 +326,18 @@ func (p *plan) insertSQL(upsert bool) (string, []any) {
 		}
 		b.WriteString("?")
 	}
+	if !upsert {
+		// Any conflict (the key or another unique index) makes the
+		// insert a no-op; GetOrCreate's next read decides.
+		b.WriteString(") ON CONFLICT DO NOTHING RETURNING *")
+		return b.String(), args
+	}
 	b.WriteString(") ON CONFLICT (")
 	for i, k := range p.key {
 		if i > 0 {
 			b.WriteString(", ")
 		}
 		b.WriteString(sqlident.Quote(k))
-	}
-	if !upsert {
-		b.WriteString(") DO NOTHING RETURNING *")
-		return b.String(), args
 	}
 	b.WriteString(") DO UPDATE SET ")
 	set := p.update
@@ -417,33 +480,146 @@ func (t *table) all() []*column {
 	return append([]*column{t.pk}, t.columns...)
 }
 
-// tables caches analyze per parsed schema. GORM caches schemas per
-// *gorm.DB configuration, so the pointer identifies one model in one
-// namespace. Keys are weak: an entry goes when its schema (and so its
-// *gorm.DB) is garbage.
-var tables sync.Map // weak.Pointer[schema.Schema] -> *table or error
+// tables caches analyze per model type: reflect.Type -> *table or error.
+// It grows with the program's model types, not with its *gorm.DB handles.
+// Analysis does not depend on the namespace (a custom table is named for
+// its struct in every namespace), and the cached tables hold no
+// *schema.Schema or *schema.Field: callers take the fields from their
+// statement's own schema.
+var tables sync.Map
 
-func tableOf(s *schema.Schema) (*table, error) {
-	key := weak.Make(s)
-	if v, ok := tables.Load(key); ok {
-		if err, isErr := v.(error); isErr {
-			return nil, err
-		}
-		return v.(*table), nil
+func tableOf(rt reflect.Type, s *schema.Schema) (*table, error) {
+	if v, ok := tables.Load(rt); ok {
+		return cached(v)
 	}
 	var v any
-	if err := checkKind(s.ModelType); err != nil {
-		v = err
-	} else if t, errs := analyze(s); len(errs) > 0 {
-		v = errors.Join(errs...)
-	} else {
-		v = t
+	switch classify(rt) {
+	case kindSDK, kindExtension:
+		v = declErr(rt.Name(), "", "is an SDK model or an SDK model extension: it reads a read-only platform table",
+			"GetOrCreate and UpdateOrCreate write rows; call them with custom models (structs embedding custommodel.CustomModel), and read platform tables with First or Find")
+	default:
+		if err := checkKind(rt); err != nil {
+			v = err
+		} else if t, errs := analyze(s); len(errs) > 0 {
+			v = errors.Join(errs...)
+		} else {
+			v = t.detached()
+		}
 	}
-	if _, loaded := tables.LoadOrStore(key, v); !loaded {
-		runtime.AddCleanup(s, func(k weak.Pointer[schema.Schema]) { tables.Delete(k) }, key)
-	}
+	v, _ = tables.LoadOrStore(rt, v)
+	return cached(v)
+}
+
+func cached(v any) (*table, error) {
 	if err, isErr := v.(error); isErr {
 		return nil, err
 	}
 	return v.(*table), nil
+}
+
+// detached returns a copy of t without references to its parsed schema.
+func (t *table) detached() *table {
+	d := *t
+	d.schema = nil
+	cols := map[*column]*column{}
+	cp := func(c *column) *column {
+		if n, ok := cols[c]; ok {
+			return n
+		}
+		n := *c
+		n.field = nil
+		cols[c] = &n
+		return &n
+	}
+	d.pk = cp(t.pk)
+	d.columns = make([]*column, len(t.columns))
+	for i, c := range t.columns {
+		d.columns[i] = cp(c)
+	}
+	return &d
+}
+
+// isNil reports whether v is nil or a nil pointer.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
+}
+
+// checkLookupValue returns why v cannot be stored in field f without
+// losing information, or "". Types other than the integer, float, string
+// and bool kinds are left to GORM's conversion (which fails on a mismatch).
+func checkLookupValue(f *schema.Field, v any) string {
+	ft := f.FieldType
+	pointer := ft.Kind() == reflect.Pointer
+	for ft.Kind() == reflect.Pointer {
+		ft = ft.Elem()
+	}
+	if isNil(v) {
+		if !pointer {
+			return "nil cannot be stored in a non-pointer field (it would become the zero value); declare the field as a pointer to match NULL, or give a value"
+		}
+		return ""
+	}
+	rv := reflect.Indirect(reflect.ValueOf(v))
+	for rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return ""
+		}
+		rv = rv.Elem()
+	}
+	switch ft.Kind() {
+	case reflect.Struct, reflect.Slice, reflect.Map, reflect.Array:
+		return "" // decimal, date, time, UUID, JSON: GORM converts or fails
+	}
+	switch ft.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		bits := ft.Bits()
+		lo, hi := int64(-1)<<(bits-1), int64(1<<(bits-1)-1)
+		switch rv.Kind() {
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			if i := rv.Int(); i < lo || i > hi {
+				return fmt.Sprintf("out of the range of %s", ft)
+			}
+		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+			if u := rv.Uint(); u > uint64(hi) {
+				return fmt.Sprintf("out of the range of %s", ft)
+			}
+		case reflect.Float32, reflect.Float64:
+			x := rv.Float()
+			if x != math.Trunc(x) {
+				return "has a fraction, which an integer column would drop"
+			}
+			if x < float64(lo) || x >= -float64(lo) {
+				return fmt.Sprintf("out of the range of %s", ft)
+			}
+		default:
+			return "is not a number; pass an integer"
+		}
+	case reflect.Float32, reflect.Float64:
+		switch rv.Kind() {
+		case reflect.Float32, reflect.Float64:
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			if i := rv.Int(); i > 1<<53 || i < -(1<<53) {
+				return "an integer this large is not exact as a float64"
+			}
+		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+			if rv.Uint() > 1<<53 {
+				return "an integer this large is not exact as a float64"
+			}
+		default:
+			return "is not a number; pass a float64"
+		}
+	case reflect.String:
+		if rv.Kind() != reflect.String {
+			return "is not a string; pass a string"
+		}
+	case reflect.Bool:
+		if rv.Kind() != reflect.Bool {
+			return "is not a bool; pass true or false"
+		}
+	}
+	return ""
 }

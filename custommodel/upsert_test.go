@@ -1,14 +1,17 @@
 package custommodel_test
 
 import (
+	"errors"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/canvas-sdk-go/customdata/custommodel"
+	"github.com/canvas-sdk-go/customdata/sdkmodel"
 )
 
 func TestGetOrCreateQuickStart(t *testing.T) {
@@ -71,6 +74,10 @@ func TestLookupRefusedBeforeAnyWrite(t *testing.T) {
 		{"field name", custommodel.Lookup{"RoomID": 1}, []string{`unknown column "RoomID"`, `column "room_id"`}},
 		{"empty", custommodel.Lookup{}, []string{"empty"}},
 		{"bad value", custommodel.Lookup{"room_id": "x", "slot": time.Now()}, []string{"does not fit column"}},
+		{"float with fraction", custommodel.Lookup{"room_id": 1.9, "slot": time.Now()}, []string{`column "room_id"`, "fraction"}},
+		{"out of range", custommodel.Lookup{"room_id": uint64(1) << 63, "slot": time.Now()}, []string{`column "room_id"`, "out of the range of int64"}},
+		{"nil key", custommodel.Lookup{"room_id": nil, "slot": time.Now()}, []string{`column "room_id"`, "non-pointer"}},
+		{"number for text", custommodel.Lookup{"dbid": 1, "status": 7}, []string{`column "status"`, "not a string"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -86,6 +93,91 @@ func TestLookupRefusedBeforeAnyWrite(t *testing.T) {
 		})
 	}
 	assert.Zero(t, e.count(t, "booking"))
+}
+
+// Badge has a nullable unique key.
+type Badge struct {
+	custommodel.CustomModel
+	Code  *string `gorm:"uniqueIndex"`
+	Label string
+	Note  *string
+}
+
+func TestLookupNil(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	e := newEnv(t, "acme__badges", &Badge{})
+	code := "a"
+	require.NoError(t, e.db.Create(&Badge{Code: &code, Label: "first"}).Error)
+
+	t.Run("nil key column", func(t *testing.T) {
+		for range 2 {
+			_, _, err := custommodel.GetOrCreate(ctx, e.db, custommodel.Lookup{"code": nil}, &Badge{})
+			var le *custommodel.LookupError
+			require.ErrorAs(t, err, &le)
+			assert.Equal(t, "code", le.Column)
+			assert.Contains(t, err.Error(), "NULLs never conflict")
+			_, _, err = custommodel.UpdateOrCreate(ctx, e.db, custommodel.Lookup{"code": (*string)(nil)}, &Badge{})
+			assert.ErrorIs(t, err, custommodel.ErrLookup)
+		}
+		assert.EqualValues(t, 1, e.count(t, "badge"), "no row per call")
+	})
+	t.Run("nil outside the key matches NULL", func(t *testing.T) {
+		got, created, err := custommodel.GetOrCreate(ctx, e.db, custommodel.Lookup{"code": "a", "note": nil}, &Badge{})
+		require.NoError(t, err)
+		assert.False(t, created)
+		assert.Equal(t, "first", got.Label)
+		got, created, err = custommodel.UpdateOrCreate(ctx, e.db, custommodel.Lookup{"code": "a", "note": nil}, &Badge{Label: "second"}, "label")
+		require.NoError(t, err)
+		assert.False(t, created)
+		assert.Equal(t, "second", got.Label)
+	})
+	t.Run("nil on a non-pointer field", func(t *testing.T) {
+		_, _, err := custommodel.GetOrCreate(ctx, e.db, custommodel.Lookup{"code": "b", "label": nil}, &Badge{})
+		var le *custommodel.LookupError
+		require.ErrorAs(t, err, &le)
+		assert.Equal(t, "label", le.Column)
+		assert.Contains(t, err.Error(), "pointer")
+	})
+	assert.EqualValues(t, 1, e.count(t, "badge"))
+}
+
+func TestGetOrCreateConflictOnAnotherUniqueIndex(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	e := newEnv(t, "acme__rooms_pk", &Room{})
+	require.NoError(t, e.db.Create(&Room{Name: "Blue"}).Error)
+
+	_, _, err := custommodel.GetOrCreate(ctx, e.db, custommodel.Lookup{"dbid": 5001}, &Room{Name: "Blue"})
+	require.ErrorIs(t, err, custommodel.ErrConflict)
+	var pgErr *pgconn.PgError
+	assert.False(t, errors.As(err, &pgErr), "no raw unique violation: %v", err)
+
+	_, _, err = custommodel.UpdateOrCreate(ctx, e.db, custommodel.Lookup{"dbid": 5001}, &Room{Name: "Blue"})
+	require.ErrorIs(t, err, custommodel.ErrConflict)
+	require.ErrorAs(t, err, &pgErr, "the driver's error stays in the chain")
+	assert.Equal(t, "23505", pgErr.Code)
+	assert.Contains(t, err.Error(), "room_name_uniq")
+	assert.EqualValues(t, 1, e.count(t, "room"))
+
+	// Integral floats (as JSON decodes numbers) fit an integer column.
+	got, created, err := custommodel.GetOrCreate(ctx, e.db, custommodel.Lookup{"dbid": 5001.0}, &Room{Name: "Red"})
+	require.NoError(t, err)
+	assert.True(t, created)
+	assert.EqualValues(t, 5001, got.DBID)
+}
+
+func TestGetOrCreateRefusesSDKModelsAndExtensions(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	e := newEnv(t, quickStartNS, &CustomNote{}, &NoteTag{})
+	_, _, err := custommodel.GetOrCreate[CustomNote](ctx, e.db, custommodel.Lookup{"dbid": 1}, nil)
+	require.ErrorIs(t, err, custommodel.ErrDeclaration)
+	assert.Contains(t, err.Error(), "read-only")
+	assert.NotContains(t, err.Error(), "primary key")
+	_, _, err = custommodel.UpdateOrCreate[sdkmodel.Note](ctx, e.db, custommodel.Lookup{"dbid": 1}, &sdkmodel.Note{})
+	require.ErrorIs(t, err, custommodel.ErrDeclaration)
+	assert.Contains(t, err.Error(), "read-only")
 }
 
 func TestGetOrCreateConcurrentNewKey(t *testing.T) {
@@ -201,7 +293,6 @@ func TestGetOrCreateEveryTypeRoundTrip(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	e := newEnv(t, "acme__types", &EveryType{})
-	e.apply(t, &EveryType{})
 	var before EveryType
 	require.NoError(t, e.db.Create(&EveryType{Text: "via gorm", Day: dateOf(2026, 1, 2), Raw: []byte(`{"a":1}`)}).Error)
 	require.NoError(t, e.db.First(&before).Error)
@@ -214,6 +305,11 @@ func TestGetOrCreateEveryTypeRoundTrip(t *testing.T) {
 	assert.EqualValues(t, 100, got.DBID)
 	assert.Equal(t, in.Text, got.Text)
 	assert.Equal(t, in.Int32, got.Int32)
+	assert.Equal(t, in.Int64, got.Int64)
+	assert.Equal(t, in.Int, got.Int)
+	assert.Equal(t, in.Float, got.Float)
+	assert.True(t, in.Amount.Equal(got.Amount), "%s != %s", in.Amount, got.Amount)
+	assert.Equal(t, in.Flag, got.Flag)
 	assert.True(t, in.Price.Equal(got.Price))
 	assert.Equal(t, in.Day, got.Day)
 	assert.True(t, in.At.Equal(got.At))
