@@ -95,5 +95,8 @@
 // A comparison works on the column that the operand's Go type selects
 // (Canvas's value lookup): Gt(3) compares int_value and never matches a
 // priority stored as text or decimal. Eq(nil) matches a stored nil; In needs
-// operands of one kind.
+// operands of one kind. Operands need only be comparable, not storable: a
+// decimal or float of any size or precision, text beyond MaxValueLength, and
+// a uint64 above math.MaxInt64 (compared with int_value as numeric) are
+// compared exactly; NaN and infinities are refused.
 package attributehub

@@ -3,6 +3,7 @@ package attributehub
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"gorm.io/gorm"
@@ -19,6 +20,13 @@ type Field struct{ name string }
 // (as SetAttribute would store it): Gt(3) compares int_value, Gt(3.5)
 // decimal_value, Gt(civil.Date{...}) date_value. Hubs whose attribute is
 // stored in another column, or missing, do not match.
+//
+// An operand need not be storable, only comparable: Lt(1e12),
+// Gt(0.12345678901) and text longer than MaxValueLength compare exactly, and
+// a uint64 above math.MaxInt64 compares int_value as numeric (so Lt(uint64
+// max) matches every int). NaN, infinities, invalid UTF-8, NUL, invalid
+// dates and times outside the years 1 to 9999 make the Condition carry an
+// error wrapping ErrInvalidValue.
 func Where(name string) Field { return Field{name: name} }
 
 // op is a comparison operator.
@@ -41,7 +49,10 @@ type Condition struct {
 	op     op
 	kind   Kind
 	values []string // encoded operands
-	err    error
+	// numeric: an int operand is beyond bigint (a uint64 above
+	// math.MaxInt64); int_value is then compared as numeric.
+	numeric bool
+	err     error
 }
 
 // Eq matches hubs whose attribute equals v. Eq(nil) matches a stored nil.
@@ -69,7 +80,7 @@ func (f Field) In(vs ...any) Condition {
 		return c
 	}
 	for i, v := range vs {
-		e, err := encode(v)
+		e, err := encodeOperand(v)
 		if err != nil {
 			c.err = fmt.Errorf("Where(%q).In: value %d: %w", f.name, i, err)
 			return c
@@ -84,6 +95,7 @@ func (f Field) In(vs ...any) Condition {
 			return c
 		}
 		c.kind = e.kind
+		c.numeric = c.numeric || beyondBigint(e)
 		c.values = append(c.values, e.text)
 	}
 	return c
@@ -94,12 +106,13 @@ func (f Field) compare(o op, v any) Condition {
 	if c.err = checkName(f.name); c.err != nil {
 		return c
 	}
-	e, err := encode(v)
+	e, err := encodeOperand(v)
 	if err != nil {
 		c.err = fmt.Errorf("Where(%q) %s: %w", f.name, o, err)
 		return c
 	}
 	c.kind = e.kind
+	c.numeric = beyondBigint(e)
 	if o != opEq {
 		switch e.kind {
 		case KindNull, KindBool, KindJSON:
@@ -112,6 +125,23 @@ func (f Field) compare(o op, v any) Condition {
 		c.values = []string{e.text}
 	}
 	return c
+}
+
+// beyondBigint reports whether e is an int operand that bigint cannot hold.
+func beyondBigint(e encoded) bool {
+	if e.kind != KindInt {
+		return false
+	}
+	_, err := strconv.ParseInt(e.text, 10, 64)
+	return err != nil
+}
+
+// castType is the SQL type the operands are cast to.
+func (c Condition) castType() string {
+	if c.numeric {
+		return "numeric"
+	}
+	return valueColumns[c.kind-1].sqlType
 }
 
 // String describes the condition, e.g. `priority > 3 (int_value)`.
@@ -150,11 +180,11 @@ func (c Condition) sql(b *strings.Builder, args []any, attr string) []any {
 		b.WriteString(" AND FALSE")
 	case c.op == opIn:
 		col := valueColumns[c.kind-1]
-		b.WriteString(" AND a." + col.name + " = ANY(CAST(? AS text[])::" + col.sqlType + "[])")
+		b.WriteString(" AND a." + col.name + " = ANY(CAST(? AS text[])::" + c.castType() + "[])")
 		args = append(args, textArray(c.values))
 	default:
 		col := valueColumns[c.kind-1]
-		b.WriteString(" AND a." + col.name + " " + string(c.op) + " CAST(? AS text)::" + col.sqlType)
+		b.WriteString(" AND a." + col.name + " " + string(c.op) + " CAST(? AS text)::" + c.castType())
 		args = append(args, c.values[0])
 	}
 	b.WriteString(")")

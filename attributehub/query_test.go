@@ -2,6 +2,8 @@ package attributehub_test
 
 import (
 	"context"
+	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,8 +100,57 @@ func TestFind(t *testing.T) {
 	}
 	_, err = attributehub.Find(ctx, db, "task", w("priority").In(1, "2"))
 	assert.ErrorIs(t, err, attributehub.ErrInvalidQuery)
-	_, err = attributehub.Find(ctx, db, "task", w("score").Gt(1e12))
+	_, err = attributehub.Find(ctx, db, "task", w("score").Gt(math.Inf(1)))
 	assert.ErrorIs(t, err, attributehub.ErrInvalidValue)
+}
+
+// TestFindOperandsBeyondStorage: an operand the column could not store is
+// still compared exactly (comparison is well defined).
+func TestFindOperandsBeyondStorage(t *testing.T) {
+	t.Parallel()
+	db, _ := newDB(t)
+	ctx := context.Background()
+	dec := decimal.RequireFromString
+	for id, attrs := range map[string]map[string]any{
+		"small": {"score": dec("0.1234567890"), "n": int64(math.MinInt64), "s": "a"},
+		"big":   {"score": dec("9999999999.9999999999"), "n": int64(math.MaxInt64), "s": "b"},
+	} {
+		h, err := attributehub.Create(ctx, db, "op", id)
+		require.NoError(t, err)
+		require.NoError(t, h.SetAttributes(ctx, attrs))
+	}
+	w := attributehub.Where
+	long := strings.Repeat("a", attributehub.MaxValueLength+1)
+	cases := []struct {
+		name string
+		cond attributehub.Condition
+		want []string
+	}{
+		{"decimal beyond 10 integer digits", w("score").Lt(dec("1e12")), []string{"big", "small"}},
+		{"float beyond 10 integer digits", w("score").Gt(-1e12), []string{"big", "small"}},
+		{"float with 11 fraction digits", w("score").Gt(0.12345678901), []string{"big"}},
+		{"float with 11 fraction digits, just below", w("score").Gt(0.12345678899), []string{"big", "small"}},
+		{"decimal eq with 11 fraction digits", w("score").Eq(dec("0.12345678901")), nil},
+		{"uint64 max: every int is less", w("n").Lt(uint64(math.MaxUint64)), []string{"big", "small"}},
+		{"uint64 max: no int is greater or equal", w("n").Gte(uint64(math.MaxUint64)), nil},
+		{"uint64 beyond int64 in In", w("n").In(uint64(math.MaxUint64), int64(math.MaxInt64)), []string{"big"}},
+		{"text over the length limit", w("s").Lt(long), []string{"small"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			require.NoError(t, c.cond.Err())
+			hubs, err := attributehub.Find(ctx, db, "op", c.cond)
+			require.NoError(t, err)
+			var ids []string
+			for _, h := range hubs {
+				ids = append(ids, h.ID)
+			}
+			assert.Equal(t, c.want, ids)
+		})
+	}
+	for _, c := range []attributehub.Condition{w("score").Gt(math.NaN()), w("score").Lt(math.Inf(-1)), w("s").Eq("a\x00")} {
+		assert.ErrorIs(t, c.Err(), attributehub.ErrInvalidValue, "%s", c)
+	}
 }
 
 func zero() float64 { return 0 }

@@ -112,12 +112,23 @@ func invalid(format string, args ...any) error {
 
 // encode turns a Go value into its stored form. It is the one place that
 // decides which column a value goes to.
-func encode(v any) (encoded, error) {
+func encode(v any) (encoded, error) { return encodeAs(v, false) }
+
+// encodeOperand encodes a query operand: the kind (column) is chosen as by
+// encode, but limits that only protect stored values are lifted, since a
+// comparison with any finite number or any text is well defined: decimals
+// and floats of any size and precision, integers above math.MaxInt64 (whose
+// text then needs a numeric cast, see Condition), text and JSON beyond
+// MaxValueLength. NaN, infinities, invalid UTF-8, NUL and invalid dates or
+// times are still refused.
+func encodeOperand(v any) (encoded, error) { return encodeAs(v, true) }
+
+func encodeAs(v any, operand bool) (encoded, error) {
 	switch x := v.(type) {
 	case nil:
 		return encoded{kind: KindNull}, nil
 	case string:
-		return encodeText(x)
+		return encodeText(x, operand)
 	case bool:
 		return encoded{KindBool, strconv.FormatBool(x)}, nil
 	case int64:
@@ -125,9 +136,9 @@ func encode(v any) (encoded, error) {
 	case int:
 		return encoded{KindInt, strconv.Itoa(x)}, nil
 	case float64:
-		return encodeFloat(x, 64)
+		return encodeFloat(x, 64, operand)
 	case decimal.Decimal:
-		return encodeDecimal(x)
+		return encodeDecimal(x, operand)
 	case time.Time:
 		return encodeTime(x)
 	case civil.Date:
@@ -136,7 +147,7 @@ func encode(v any) (encoded, error) {
 		if x == nil {
 			return encoded{kind: KindNull}, nil // as a nil slice or map
 		}
-		return encodeRawJSON(x)
+		return encodeRawJSON(x, operand)
 	}
 	rv := reflect.ValueOf(v)
 	t := rv.Type()
@@ -148,31 +159,31 @@ func encode(v any) (encoded, error) {
 		if marshalsAsJSON(t.Elem()) {
 			// Marshal the pointer itself: a MarshalJSON or MarshalText
 			// with a pointer receiver is then used.
-			return encodeJSON(v)
+			return encodeJSON(v, operand)
 		}
-		return encode(rv.Elem().Interface())
+		return encodeAs(rv.Elem().Interface(), operand)
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 && !t.Implements(reflect.TypeFor[json.Marshaler]()):
 		return encoded{}, invalid("%T is ambiguous: store a string, or JSON as json.RawMessage", v)
 	}
 	switch t.Kind() {
 	case reflect.String:
-		return encodeText(rv.String())
+		return encodeText(rv.String(), operand)
 	case reflect.Bool:
 		return encoded{KindBool, strconv.FormatBool(rv.Bool())}, nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		return encoded{KindInt, strconv.FormatInt(rv.Int(), 10)}, nil
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		u := rv.Uint()
-		if u > math.MaxInt64 {
+		if u > math.MaxInt64 && !operand {
 			return encoded{}, invalid("integer %d is beyond the int_value column (bigint, at most %d)", u, int64(math.MaxInt64))
 		}
 		return encoded{KindInt, strconv.FormatUint(u, 10)}, nil
 	case reflect.Float32:
-		return encodeFloat(rv.Float(), 32)
+		return encodeFloat(rv.Float(), 32, operand)
 	case reflect.Float64:
-		return encodeFloat(rv.Float(), 64)
+		return encodeFloat(rv.Float(), 64, operand)
 	case reflect.Struct, reflect.Map, reflect.Slice, reflect.Array:
-		return encodeJSON(v)
+		return encodeJSON(v, operand)
 	}
 	return encoded{}, invalid("unsupported Go type %T (use string, an integer, float, decimal.Decimal, bool, civil.Date, time.Time, or a JSON-encodable map, slice or struct)", v)
 }
@@ -202,7 +213,7 @@ func marshalsAsJSON(t reflect.Type) bool {
 
 // encodeJSON stores v (a map, slice, array or struct, or a pointer to one)
 // as JSON. A nil map or slice encodes as JSON null and so is stored as nil.
-func encodeJSON(v any) (encoded, error) {
+func encodeJSON(v any, operand bool) (encoded, error) {
 	if err := checkJSONVisible(reflect.TypeOf(v)); err != nil {
 		return encoded{}, err
 	}
@@ -210,7 +221,7 @@ func encodeJSON(v any) (encoded, error) {
 	if err != nil {
 		return encoded{}, invalid("%T cannot be encoded as JSON: %w", v, err)
 	}
-	return encodeRawJSON(b)
+	return encodeRawJSON(b, operand)
 }
 
 // checkJSONVisible refuses a struct that encoding/json would write as {}
@@ -271,11 +282,11 @@ func hasJSONFields(st reflect.Type, seen map[reflect.Type]bool) bool {
 	return false
 }
 
-func encodeText(s string) (encoded, error) {
+func encodeText(s string, operand bool) (encoded, error) {
 	if !utf8.ValidString(s) {
 		return encoded{}, invalid("text is not valid UTF-8")
 	}
-	if len(s) > MaxValueLength {
+	if len(s) > MaxValueLength && !operand {
 		if n := utf8.RuneCountInString(s); n > MaxValueLength {
 			return encoded{}, invalid("text of %d characters is longer than the limit of %d", n, MaxValueLength)
 		}
@@ -286,7 +297,7 @@ func encodeText(s string) (encoded, error) {
 	return encoded{KindText, s}, nil
 }
 
-func encodeFloat(f float64, bits int) (encoded, error) {
+func encodeFloat(f float64, bits int, operand bool) (encoded, error) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return encoded{}, invalid("float %v cannot be stored: the decimal column (numeric(20,10)) holds finite numbers only", f)
 	}
@@ -296,12 +307,15 @@ func encodeFloat(f float64, bits int) (encoded, error) {
 	} else {
 		d = decimal.NewFromFloat(f)
 	}
-	return encodeDecimal(d)
+	return encodeDecimal(d, operand)
 }
 
 var decimalLimit = decimal.New(1, DecimalIntegerDigits)
 
-func encodeDecimal(d decimal.Decimal) (encoded, error) {
+func encodeDecimal(d decimal.Decimal, operand bool) (encoded, error) {
+	if operand {
+		return encoded{KindDecimal, d.String()}, nil
+	}
 	if d.Exponent() < -DecimalFractionDigits && !d.Round(DecimalFractionDigits).Equal(d) {
 		return encoded{}, invalid("%s has more than %d digits after the decimal point; the decimal column (numeric(20,10)) would round it: round it first (decimal.Round(%d))",
 			d.String(), DecimalFractionDigits, DecimalFractionDigits)
@@ -330,14 +344,14 @@ func encodeDate(d civil.Date) (encoded, error) {
 	return encoded{KindDate, d.String()}, nil
 }
 
-func encodeRawJSON(b []byte) (encoded, error) {
+func encodeRawJSON(b []byte, operand bool) (encoded, error) {
 	if !json.Valid(b) {
 		return encoded{}, invalid("json.RawMessage is not valid JSON")
 	}
 	if string(bytes.TrimSpace(b)) == "null" {
 		return encoded{kind: KindNull}, nil
 	}
-	if len(b) > MaxValueLength {
+	if len(b) > MaxValueLength && !operand {
 		if n := utf8.RuneCount(b); n > MaxValueLength {
 			return encoded{}, invalid("JSON of %d characters is longer than the limit of %d", n, MaxValueLength)
 		}
