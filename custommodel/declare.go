@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -19,6 +21,7 @@ import (
 	"gorm.io/gorm/schema"
 
 	"github.com/canvas-sdk-go/customdata/civil"
+	"github.com/canvas-sdk-go/customdata/internal/systables"
 	"github.com/canvas-sdk-go/customdata/sdkmodel"
 )
 
@@ -37,6 +40,13 @@ const tagKey = "customdata"
 // tagOneToOne marks a link (on its foreign key field or its navigation
 // field) as one-to-one.
 const tagOneToOne = "one_to_one"
+
+// tableNameRE is what a custom model's table name must look like.
+var tableNameRE = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+
+// reservedTables are the system tables every namespace has; a model named
+// like one would alter it.
+var reservedTables = []string{systables.NamespaceAuth, systables.AttributeHub, systables.CustomAttribute, systables.SchemaVersion}
 
 // table is a parsed, validated custom model.
 type table struct {
@@ -250,6 +260,14 @@ func analyze(s *schema.Schema) (*table, []error) {
 	if len(t.name) > maxIdentifier {
 		add(declErr(s.Name, "", fmt.Sprintf("table name %q is longer than PostgreSQL's %d bytes", t.name, maxIdentifier), "give the struct a shorter name"))
 	}
+	if !tableNameRE.MatchString(t.name) {
+		add(declErr(s.Name, "", fmt.Sprintf("gives table name %q, which is not a plain lowercase identifier (letters, digits, underscores; not starting with a digit)", t.name),
+			"declare the model as a named, non-generic struct type whose name is ASCII letters, digits and underscores"))
+	}
+	if slices.Contains(reservedTables, t.name) {
+		add(declErr(s.Name, "", fmt.Sprintf("gives table name %q, which is one of the namespace's system tables", t.name),
+			"rename the struct (namespace_auth, attribute_hub, custom_attribute and schema_version are reserved)"))
+	}
 
 	// Links: the foreign keys of belongs-to relations.
 	type linkInfo struct {
@@ -411,7 +429,24 @@ func analyze(s *schema.Schema) (*table, []error) {
 	return t, nil
 }
 
-var indexMethods = map[string]bool{"btree": true, "hash": true, "gin": true, "gist": true, "brin": true, "spgist": true}
+// indexMethods maps each index method to the column types (as this package
+// names them, numeric without its precision) that have a default operator
+// class for it in PostgreSQL, so that CREATE INDEX needs no opclass. gist
+// has none for these types (without the btree_gist extension).
+var indexMethods = map[string][]string{
+	"btree":  {"text", "boolean", "integer", "bigint", "double precision", "numeric", "date", "timestamptz", "uuid", "jsonb"},
+	"hash":   {"text", "boolean", "integer", "bigint", "double precision", "numeric", "date", "timestamptz", "uuid", "jsonb"},
+	"gin":    {"jsonb"},
+	"gist":   {},
+	"brin":   {"text", "integer", "bigint", "double precision", "numeric", "date", "timestamptz", "uuid"},
+	"spgist": {"text"},
+}
+
+// baseType is a column type without its modifiers: numeric(12,2) -> numeric.
+func baseType(sqlType string) string {
+	base, _, _ := strings.Cut(sqlType, "(")
+	return base
+}
 
 func declaredIndex(t *table, gi *schema.Index, byName map[string]*column, named map[string]bool) (*index, error) {
 	first := ""
@@ -427,9 +462,24 @@ func declaredIndex(t *table, gi *schema.Index, byName map[string]*column, named 
 	}
 	if gi.Type != "" {
 		idx.using = strings.ToLower(gi.Type)
-		if !indexMethods[idx.using] {
+		if _, ok := indexMethods[idx.using]; !ok {
 			return nil, declErr(t.goName, first, "declares an index of unknown type "+gi.Type, "use btree, hash, gin, gist, brin or spgist")
 		}
+		if idx.using == "btree" {
+			idx.using = "" // PostgreSQL's default: the same index
+		}
+	}
+	method := idx.using
+	if method == "" {
+		method = "btree"
+	}
+	if idx.unique && method != "btree" {
+		return nil, declErr(t.goName, first, "declares a unique "+method+" index, which PostgreSQL cannot build (only btree indexes can be unique)",
+			"drop type:"+gi.Type+" from the uniqueIndex tag (a unique index is a btree)")
+	}
+	if len(gi.Fields) > 1 && (method == "hash" || method == "spgist") {
+		return nil, declErr(t.goName, first, "declares a "+method+" index over several columns, which PostgreSQL cannot build",
+			"index one column per "+method+" index, or use a btree index")
 	}
 	var names []string
 	for _, o := range gi.Fields {
@@ -444,16 +494,33 @@ func declaredIndex(t *table, gi *schema.Index, byName map[string]*column, named 
 		if sort != "" && sort != "ASC" && sort != "DESC" {
 			return nil, declErr(t.goName, o.Name, "declares index sort "+o.Sort, "use sort:desc or sort:asc")
 		}
+		if sort != "" && method != "btree" {
+			return nil, declErr(t.goName, o.Name, "declares sort:"+o.Sort+" on a "+method+" index, which has no order", "remove sort: (only btree indexes are ordered)")
+		}
+		if !slices.Contains(indexMethods[method], baseType(c.sqlType)) {
+			fix := "use a btree index (the default: remove type:)"
+			if method == "gin" {
+				fix = "gin indexes suit jsonb columns only (json.RawMessage or serializer:json fields); " + fix
+			}
+			return nil, declErr(t.goName, o.Name, fmt.Sprintf("declares a %s index on column %s of type %s, which has no default %s operator class in PostgreSQL", method, c.name, c.sqlType, method), fix)
+		}
 		idx.cols = append(idx.cols, indexColumn{name: c.name, desc: sort == "DESC"})
 		names = append(names, c.name)
 	}
+	// A single-column btree index without a predicate duplicates the
+	// automatic one of the primary key or a link, in either sort order:
+	// PostgreSQL scans a btree index both ways.
 	if len(idx.cols) == 1 && idx.where == "" && idx.using == "" {
 		c := byName[idx.cols[0].name]
+		order := ""
+		if idx.cols[0].desc {
+			order = " (sort:desc adds nothing: PostgreSQL reads a btree index in both directions)"
+		}
 		switch {
 		case c == t.pk:
-			return nil, declErr(t.goName, c.field.Name, "declares an index on the primary key, which is already indexed", "remove the index tag")
+			return nil, declErr(t.goName, c.field.Name, "declares an index on the primary key, which is already indexed"+order, "remove the index tag")
 		case c.link && (c.oneToOne || !idx.unique):
-			return nil, declErr(t.goName, c.field.Name, "declares an index that duplicates the automatic index of link "+c.name, "remove the index tag: every link column is indexed (and unique for a one-to-one)")
+			return nil, declErr(t.goName, c.field.Name, "declares an index that duplicates the automatic index of link "+c.name+order, "remove the index tag: every link column is indexed (and unique for a one-to-one)")
 		case c.link && idx.unique:
 			return nil, declErr(t.goName, c.field.Name, "declares a unique index on link "+c.name+", which duplicates its automatic index",
 				"make the link one-to-one instead (tag the field `customdata:\"one_to_one\"`) and remove the index tag")

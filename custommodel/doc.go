@@ -64,7 +64,10 @@
 // = 'open'` a partial one (the predicate is SQL from the struct tag, run
 // by the install as the admin user: comments, semicolons, dollar quotes
 // and backslashes in it are refused);
-// `index:,type:gin` a GIN index (for jsonb). Index names are
+// `index:,type:gin` a GIN index (for jsonb). An index method must suit its
+// columns' types in PostgreSQL without an operator class, or DDL refuses
+// it: gin only on jsonb columns, unique indexes only btree, sort: only on
+// btree, hash and spgist on one column, no gist. Index names are
 // <table>_<name or columns>_idx (_uniq when unique), shortened with a digest
 // to PostgreSQL's 63 bytes, so the same model always gives the same names.
 //
@@ -75,8 +78,12 @@
 // CustomModel; a TableName method (the SDK names custom tables); a primary
 // key other than a one-to-one link; a per-field `unique` (use uniqueIndex);
 // a many-to-many relation (declare the through model); an index that
-// duplicates an automatic one (on the key or on a link alone); and GORM tags
-// that would break Canvas's table shape (type:, default:, not null, check:).
+// duplicates an automatic one (a btree index, in either sort order, on the
+// key or on a link alone); and GORM tags that would break Canvas's table
+// shape (type:, default:, not null, check:). A table name must be a plain
+// identifier (^[a-z_][a-z0-9_]*$; a generic type's "generic[int]" is not)
+// and none of the namespace's system tables (namespace_auth,
+// attribute_hub, custom_attribute, schema_version).
 // The Python SDK also requires a reverse relation's name on an SDK model to
 // start with the plugin's name, because every plugin's related_name lands on
 // one shared Python class. In Go the reverse relation is a field of the

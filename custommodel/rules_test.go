@@ -98,6 +98,58 @@ type WithBadTag struct {
 	Name string `customdata:"onetoone"`
 }
 
+type Schema_Version struct { //nolint:revive // named like a system table on purpose
+	custommodel.CustomModel
+	Extra string
+}
+
+type Attribute_Hub struct { //nolint:revive // named like a system table on purpose
+	custommodel.CustomModel
+	Extra string
+}
+
+type Generic[T any] struct {
+	custommodel.CustomModel
+	Value T
+}
+
+type UniqueHash struct {
+	custommodel.CustomModel
+	Code string `gorm:"uniqueIndex:,type:hash"`
+}
+
+type UniqueGin struct {
+	custommodel.CustomModel
+	Meta map[string]any `gorm:"serializer:json;uniqueIndex:,type:gin"`
+}
+
+type GinOnText struct {
+	custommodel.CustomModel
+	Label string `gorm:"index:,type:gin"`
+}
+
+type GistIndex struct {
+	custommodel.CustomModel
+	At int64 `gorm:"index:,type:gist"`
+}
+
+type SortedGin struct {
+	custommodel.CustomModel
+	Meta map[string]any `gorm:"serializer:json;index:,type:gin,sort:desc"`
+}
+
+type BtreeOnLink struct {
+	custommodel.CustomModel
+	PatientID int64 `gorm:"index:by_patient,type:btree"`
+	Patient   *sdkmodel.Patient
+}
+
+type DescOnLink struct {
+	custommodel.CustomModel
+	PatientID int64 `gorm:"index:,sort:desc"`
+	Patient   *sdkmodel.Patient
+}
+
 func TestDeclarationRules(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -123,6 +175,16 @@ func TestDeclarationRules(t *testing.T) {
 		{"float32", &WithFloat32{}, true, []string{"WithFloat32, field Score", "float32", "supported types"}},
 		{"uint64", &WithUint{}, true, []string{"WithUint, field Count", "uint64"}},
 		{"bytes", &WithBytes{}, true, []string{"WithBytes, field Blob", "json.RawMessage"}},
+		{"system table name", &Schema_Version{}, false, []string{"Schema_Version", `"schema_version"`, "system tables", "rename the struct"}},
+		{"system table name 2", &Attribute_Hub{}, false, []string{"Attribute_Hub", `"attribute_hub"`, "system tables"}},
+		{"generic type", &Generic[int32]{}, false, []string{`"generic[int32]"`, "not a plain lowercase identifier", "non-generic"}},
+		{"unique hash index", &UniqueHash{}, false, []string{"UniqueHash", "unique hash index", "only btree indexes can be unique"}},
+		{"unique gin index", &UniqueGin{}, false, []string{"UniqueGin", "unique gin index"}},
+		{"gin on text", &GinOnText{}, false, []string{"GinOnText, field Label", "gin index on column label of type text", "no default gin operator class", "jsonb columns only"}},
+		{"gist", &GistIndex{}, false, []string{"GistIndex, field At", "gist index on column at of type bigint"}},
+		{"sorted gin", &SortedGin{}, false, []string{"SortedGin, field Meta", "sort:desc on a gin index"}},
+		{"btree index on link", &BtreeOnLink{}, false, []string{"BtreeOnLink, field PatientID", "duplicates the automatic index of link patient_id", "remove the index tag"}},
+		{"desc index on link", &DescOnLink{}, false, []string{"DescOnLink, field PatientID", "duplicates the automatic index", "both directions"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -139,6 +201,23 @@ func TestDeclarationRules(t *testing.T) {
 			}
 		})
 	}
+}
+
+type HashOnLink struct {
+	custommodel.CustomModel
+	PatientID int64 `gorm:"index:patient_hash,type:hash"`
+	Patient   *sdkmodel.Patient
+	Label     string `gorm:"index:,type:BTREE,sort:desc"`
+}
+
+func TestIndexMethodsPostgreSQLCanBuild(t *testing.T) {
+	t.Parallel()
+	stmts, err := custommodel.DDL("acme__methods", &HashOnLink{})
+	require.NoError(t, err, "a hash index on a link is not the automatic btree index")
+	assert.Contains(t, stmts, `CREATE INDEX IF NOT EXISTS "hashonlink_patient_hash_idx" ON "acme__methods"."hashonlink" USING hash ("patient_id")`)
+	assert.Contains(t, stmts, `CREATE INDEX IF NOT EXISTS "hashonlink_label_idx" ON "acme__methods"."hashonlink" ("label" DESC)`, "btree is the default method")
+	e := newEnv(t, "acme__methods", &HashOnLink{}, &EveryType{}, &Room{}, &Booking{})
+	assert.Zero(t, e.count(t, "hashonlink"))
 }
 
 func TestDeclarationErrorsAllAtOnce(t *testing.T) {
