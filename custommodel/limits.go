@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"runtime"
+	"strings"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -31,9 +33,15 @@ const limitsCallback = "customdata:limits"
 // idempotent. The namespace package installs them on every handle's DB.
 //
 // What they see: the rows passed to Create, Save and Updates (structs,
-// slices of structs, maps). An update by condition (Where(...).Updates)
-// cannot know its row count in advance and is not counted; CreateInBatches
-// passes each batch separately.
+// pointers to structs, slices of structs, maps and slices of maps), both
+// the model and new values passed apart from it (Model(&row).Updates(T{})).
+// An update by condition (Where(...).Updates) cannot know its row count in
+// advance and is not counted, though its values are measured.
+// CreateInBatches hands the callbacks one batch at a time; its first batch
+// is judged by the rows from it to the end of the slice passed (the batch's
+// capacity), so a call of more than MaxBulkRows rows is refused before its
+// first batch is written. Spare capacity of that slice counts as rows:
+// pass slices.Clip(rows) if it may have any.
 func RegisterCallbacks(db *gorm.DB) error {
 	if db == nil {
 		return fmt.Errorf("custommodel: RegisterCallbacks: nil *gorm.DB")
@@ -74,25 +82,96 @@ func checkLimitsCallback(db *gorm.DB) {
 		}
 		return
 	case []map[string]any:
-		if len(d) > MaxBulkRows {
-			_ = db.AddError(&LimitError{Model: model, Limit: MaxBulkRows, Got: len(d), Err: ErrTooManyRows})
+		checkMaps(db, model, d)
+		return
+	case *[]map[string]any:
+		checkMaps(db, model, *d)
+		return
+	}
+	if st.Schema == nil {
+		return
+	}
+	// The rows being written: the model (Create, Save, Model(&row)...),
+	// and the new values when they are passed apart from it
+	// (Model(&row).Updates(T{...}), Where(...).Updates(&T{...})).
+	if st.ReflectValue.IsValid() {
+		if err := checkRows(st.Context, st.Schema, st.ReflectValue); err != nil {
+			_ = db.AddError(err)
 			return
 		}
-		for _, m := range d {
-			if err := checkMap(model, m); err != nil {
-				_ = db.AddError(err)
-				return
-			}
+	}
+	if dv := reflect.ValueOf(st.Dest); dv.IsValid() && !sameRows(dv, st.ReflectValue) {
+		if err := checkRows(st.Context, st.Schema, dv); err != nil {
+			_ = db.AddError(err)
+			return
 		}
-		return
 	}
-	if st.Schema == nil || !st.ReflectValue.IsValid() {
-		return
-	}
-	if err := checkRows(st.Context, st.Schema, st.ReflectValue); err != nil {
-		_ = db.AddError(err)
+	if n, ok := batchedTotal(st.Dest); ok && n > MaxBulkRows {
+		_ = db.AddError(&LimitError{Model: model, Limit: MaxBulkRows, Got: n, Err: ErrTooManyRows})
 	}
 }
+
+func checkMaps(db *gorm.DB, model string, rows []map[string]any) {
+	if len(rows) > MaxBulkRows {
+		_ = db.AddError(&LimitError{Model: model, Limit: MaxBulkRows, Got: len(rows), Err: ErrTooManyRows})
+		return
+	}
+	for _, m := range rows {
+		if err := checkMap(model, m); err != nil {
+			_ = db.AddError(err)
+			return
+		}
+	}
+}
+
+// sameRows reports whether dest is (a pointer to) the rows rv, already
+// checked.
+func sameRows(dest, rv reflect.Value) bool {
+	if !rv.IsValid() {
+		return false
+	}
+	if dest.Kind() == reflect.Slice && rv.Kind() == reflect.Slice {
+		return dest.Pointer() == rv.Pointer() && dest.Len() == rv.Len()
+	}
+	if !rv.CanAddr() || dest.Kind() != reflect.Pointer || dest.IsNil() {
+		return false
+	}
+	return dest.Pointer() == rv.Addr().Pointer() && dest.Elem().Type() == rv.Type()
+}
+
+// batchedTotal recognizes one batch of GORM's CreateInBatches and returns
+// how many rows the call writes from this batch on. GORM hands each batch
+// to the create callbacks as a slice of the caller's slice, so the batch's
+// capacity runs to the end of the caller's slice: on the first batch it is
+// the whole call's row count, as long as the slice passed has no spare
+// capacity beyond its length (spare capacity counts as rows; slices.Clip
+// removes it). Only calls made from inside CreateInBatches are judged this
+// way; a Create of one slice is judged by its length.
+func batchedTotal(dest any) (int, bool) {
+	dv := reflect.ValueOf(dest)
+	if dv.Kind() != reflect.Pointer || dv.IsNil() || dv.Elem().Kind() != reflect.Slice {
+		return 0, false
+	}
+	sv := dv.Elem()
+	if sv.Cap() <= MaxBulkRows || sv.Cap() == sv.Len() {
+		return 0, false // nothing beyond this batch can break the limit
+	}
+	var pcs [24]uintptr
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs[:])])
+	for {
+		f, more := frames.Next()
+		if strings.HasPrefix(f.Function, createInBatchesFunc) {
+			return sv.Cap(), true
+		}
+		if !more {
+			return 0, false
+		}
+	}
+}
+
+// createInBatchesFunc is the function name of GORM's CreateInBatches (and
+// the prefix of its closures').
+const createInBatchesFunc = "gorm.io/gorm.(*DB).CreateInBatches"
 
 // checkRows checks a struct or a slice/array of structs of model s.
 func checkRows(ctx context.Context, s *schema.Schema, rv reflect.Value) error {
