@@ -26,25 +26,26 @@ const initCachePrefix = "customdata-pginit-"
 // initdbArgs are initdb's arguments after -D <dir>; part of the cache key.
 var initdbArgs = []string{"-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"}
 
-// prepareData fills c.dataDir: from the cache when there is a usable one,
-// else by running initdb (and then offering the result to the cache).
-func (c *Cluster) prepareData(ctx context.Context, base string, cred *osUser) error {
+// prepareData fills c.dataDir: from the cache when there is a usable one
+// (and useCache), else by running initdb (and then offering the result to
+// the cache). It returns the cache directory it copied from, if any.
+func (c *Cluster) prepareData(ctx context.Context, base string, cred *osUser, useCache bool) (string, error) {
 	key, ok := initCacheKey(c.binDir, cred)
 	if !ok {
-		return c.initdb(ctx, cred)
+		return "", c.initdb(ctx, cred)
 	}
 	cache := filepath.Join(base, initCachePrefix+key)
-	if usableCache(cache, cred) {
+	if useCache && usableCache(cache, cred) {
 		if err := copyTree(cache, c.dataDir, cred); err == nil {
-			return nil
+			return cache, nil
 		}
 		_ = os.RemoveAll(c.dataDir) // fall back to initdb
 	}
 	if err := c.initdb(ctx, cred); err != nil {
-		return err
+		return "", err
 	}
 	publishCache(base, c.dataDir, cache, cred)
-	return nil
+	return "", nil
 }
 
 // initCacheKey identifies the initdb output of these binaries, run as this

@@ -83,6 +83,9 @@ type Cluster struct {
 	dataDir string
 	dsn     string
 	cmd     *exec.Cmd
+	// fromCache is the initdb cache the data directory was copied from
+	// ("" when initdb ran).
+	fromCache string
 
 	done    chan struct{} // closed when the server process has exited
 	waitErr error         // set before done is closed
@@ -119,16 +122,29 @@ func defaultSettings(socketDir string) map[string]string {
 
 // Start creates and starts a cluster. The caller stops it with Stop.
 func Start(ctx context.Context, opts Options) (*Cluster, error) {
+	c, cache, err := startCluster(ctx, opts, true)
+	if err != nil && cache != "" {
+		// The cached initdb output was used and the server did not start
+		// from it: the cache is damaged. Forget it and run initdb.
+		_ = os.RemoveAll(cache)
+		c, _, err = startCluster(ctx, opts, false)
+	}
+	return c, err
+}
+
+// startCluster is Start; cache is the initdb cache the data directory was
+// copied from, if any.
+func startCluster(ctx context.Context, opts Options, useCache bool) (_ *Cluster, cache string, _ error) {
 	if !supported {
-		return nil, ErrUnsupported
+		return nil, "", ErrUnsupported
 	}
 	binDir, err := FindBinDir(opts.BinDir)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	cred, err := runAsFor(opts.OSUser)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	base := opts.BaseDir
 	if base == "" {
@@ -143,7 +159,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 
 	dir, err := os.MkdirTemp(base, dirPrefix+"*")
 	if err != nil {
-		return nil, fmt.Errorf("pgcluster: create cluster directory: %w", err)
+		return nil, "", fmt.Errorf("pgcluster: create cluster directory: %w", err)
 	}
 	c := &Cluster{binDir: binDir, dir: dir, dataDir: filepath.Join(dir, "data"), done: make(chan struct{})}
 	ok := false
@@ -153,25 +169,27 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		}
 	}()
 	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(ownerRecord(os.Getpid())), 0o644); err != nil {
-		return nil, fmt.Errorf("pgcluster: %w", err)
+		return nil, "", fmt.Errorf("pgcluster: %w", err)
 	}
 	if cred != nil {
 		if err := os.Chown(dir, cred.uid, cred.gid); err != nil {
-			return nil, fmt.Errorf("pgcluster: hand %s to OS user %s: %w", dir, cred.name, err)
+			return nil, "", fmt.Errorf("pgcluster: hand %s to OS user %s: %w", dir, cred.name, err)
 		}
 		if err := reachable(base, cred); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
 
-	if err := c.prepareData(ctx, base, cred); err != nil {
-		return nil, err
+	from, err := c.prepareData(ctx, base, cred, useCache)
+	if err != nil {
+		return nil, "", err
 	}
+	c.fromCache = from
 	if err := c.start(ctx, cred, opts.Settings); err != nil {
-		return nil, err
+		return nil, from, err
 	}
 	ok = true
-	return c, nil
+	return c, "", nil
 }
 
 // initdb creates the data directory.

@@ -109,6 +109,9 @@ func TestStartAsRootWithoutOSUser(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("only root runs PostgreSQL as another OS user")
 	}
+	if _, err := FindBinDir(""); err != nil {
+		t.Skip("no PostgreSQL binaries here: " + err.Error())
+	}
 	_, err := Start(context.Background(), Options{OSUser: "customdata-no-such-user"})
 	require.ErrorIs(t, err, ErrNoOSUser)
 	assert.Contains(t, err.Error(), "customdata-no-such-user")
@@ -164,7 +167,9 @@ func TestInitCacheIsReusedAndGuarded(t *testing.T) {
 	assert.True(t, usableCache(caches[0], cred))
 
 	// A cluster made from the cache works and is independent of the first.
+	assert.Empty(t, first.fromCache, "the first cluster ran initdb")
 	second := start(t, Options{BaseDir: base})
+	assert.Equal(t, caches[0], second.fromCache, "the second cluster skipped initdb")
 	ctx := context.Background()
 	for i, c := range []*Cluster{first, second} {
 		conn, err := pgx.Connect(ctx, c.DSN())
@@ -182,4 +187,31 @@ func TestInitCacheIsReusedAndGuarded(t *testing.T) {
 	assert.False(t, usableCache(caches[0], cred))
 	require.NoError(t, os.Chmod(caches[0], 0o700))
 	assert.False(t, usableCache(filepath.Join(base, initCachePrefix+"missing"), cred))
+}
+
+// TestDamagedInitCacheIsReplaced: a cache the server cannot start from is
+// dropped, and the cluster starts from a fresh initdb.
+func TestDamagedInitCacheIsReplaced(t *testing.T) {
+	t.Parallel()
+	base, err := os.MkdirTemp("", "pgcluster-damaged-")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = os.RemoveAll(base) })
+	require.NoError(t, os.Chmod(base, 0o755))
+
+	start(t, Options{BaseDir: base})
+	caches, err := filepath.Glob(filepath.Join(base, initCachePrefix+"*"))
+	require.NoError(t, err)
+	require.Len(t, caches, 1)
+	require.NoError(t, os.Remove(filepath.Join(caches[0], "global", "pg_control")))
+
+	c := start(t, Options{BaseDir: base})
+	assert.Empty(t, c.fromCache, "started from a fresh initdb")
+	conn, err := pgx.Connect(context.Background(), c.DSN())
+	require.NoError(t, err)
+	require.NoError(t, conn.Close(context.Background()))
+	cred, err := runAsFor("")
+	require.NoError(t, err)
+	assert.True(t, usableCache(caches[0], cred), "a good cache was published again")
+	_, err = os.Stat(filepath.Join(caches[0], "global", "pg_control"))
+	assert.NoError(t, err)
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/canvas-sdk-go/customdata/internal/pgcluster"
 )
 
 // unreachableDSN points at a port nothing listens on.
@@ -48,7 +50,9 @@ func TestResolveOrder(t *testing.T) {
 		{name: "failed ephemeral falls back to localhost", start: func(*testing.T) func(context.Context) (string, func() error, error) { return startFails },
 			local: live, wantSource: sourceLocal},
 		{name: "unreachable DATABASE_URL is an error", env: map[string]string{"DATABASE_URL": unreachableDSN}, start: mustNotStart, local: live,
-			wantErr: []string{"DATABASE_URL", "does not answer", "127.0.0.1:1", "unset DATABASE_URL"}},
+			wantErr: []string{"DATABASE_URL", "connecting to it failed", "127.0.0.1:1", "unset DATABASE_URL"}},
+		{name: "malformed DATABASE_URL is an error", env: map[string]string{"DATABASE_URL": "postgres://postgres:secret@127.0.0.1:notaport/postgres"}, start: mustNotStart, local: live,
+			wantErr: []string{"DATABASE_URL", "cannot be parsed", "xxxxx"}},
 		{name: "nothing found", start: func(*testing.T) func(context.Context) (string, func() error, error) { return startFails },
 			local: unreachableDSN, wantErr: []string{"no PostgreSQL server found", "DATABASE_URL=", "apt-get install -y postgresql", "no binaries here"}},
 		{name: "nothing found, ephemeral skipped", env: map[string]string{NoEphemeralEnv: "1"}, start: mustNotStart,
@@ -74,13 +78,27 @@ func TestResolveOrder(t *testing.T) {
 	}
 }
 
+func TestRedact(t *testing.T) {
+	cases := map[string]string{
+		"postgres://u:secret@h:5432/db":           "postgres://u:xxxxx@h:5432/db",
+		"postgres://u:secret@h:notaport/db":       "postgres://u:xxxxx@h:notaport/db",
+		"host=h user=u password=secret dbname=db": "host=h user=u password=xxxxx dbname=db",
+		"host=h password = 'sec ret' dbname=db":   "host=h password = xxxxx dbname=db",
+		"host=h user=u":                           "host=h user=u",
+	}
+	for in, want := range cases {
+		assert.Equal(t, want, redact(in))
+		assert.NotContains(t, redact(in), "secret")
+	}
+}
+
 func TestServerDSNNamesSource(t *testing.T) {
 	t.Parallel()
 	dsn, source, err := ServerDSN(context.Background())
 	require.NoError(t, err)
 	assert.NotEmpty(t, dsn)
 	assert.Contains(t, []string{sourceEnv, sourceEphemeral, sourceLocal}, source)
-	if getenv("DATABASE_URL") == "" && getenv(NoEphemeralEnv) == "" {
+	if _, berr := pgcluster.FindBinDir(""); berr == nil && getenv("DATABASE_URL") == "" && getenv(NoEphemeralEnv) == "" {
 		assert.Equal(t, sourceEphemeral, source, "with local binaries and no DATABASE_URL the tests use a throwaway cluster")
 	}
 }

@@ -23,11 +23,14 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
+	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -255,9 +258,12 @@ const (
 func resolve(ctx context.Context, r resolver) (*resolved, error) {
 	var tried []string
 	if dsn := strings.TrimSpace(r.getenv("DATABASE_URL")); dsn != "" {
+		if _, err := pgx.ParseConfig(dsn); err != nil {
+			return nil, fmt.Errorf("DATABASE_URL (%s) cannot be parsed; fix it, or unset it to use a throwaway local cluster: %w", redact(dsn), err)
+		}
 		db, err := ping(ctx, dsn)
 		if err != nil {
-			return nil, fmt.Errorf("DATABASE_URL (%s) is set but its server does not answer; "+
+			return nil, fmt.Errorf("DATABASE_URL (%s) is set but connecting to it failed; "+
 				"start that server, fix the URL, or unset DATABASE_URL to use a throwaway local cluster: %w", redact(dsn), err)
 		}
 		return newResolved(dsn, sourceEnv, db), nil
@@ -282,26 +288,33 @@ func resolve(ctx context.Context, r resolver) (*resolved, error) {
 	}
 	db, err := ping(ctx, r.localDSN)
 	if err == nil {
+		if len(tried) > 0 && !strings.Contains(tried[0], NoEphemeralEnv) {
+			// Say once why the preferred source was passed over.
+			fmt.Fprintf(os.Stderr, "customdata: using the server on localhost:5432: %s\n", tried[0])
+		}
 		return newResolved(r.localDSN, sourceLocal, db), nil
 	}
 	tried = append(tried, "localhost:5432: "+err.Error())
-	return nil, fmt.Errorf("no PostgreSQL server found. Give the tests one of:\n"+
+	return nil, fmt.Errorf("no PostgreSQL server found. Provide one of:\n"+
 		"  1. DATABASE_URL=postgres://user:pass@host:5432/db (a user that may CREATE DATABASE and CREATE ROLE);\n"+
 		"  2. local PostgreSQL binaries (apt-get install -y postgresql) for a throwaway cluster;\n"+
 		"  3. a server on localhost:5432 with trust auth for user postgres.\n"+
 		"Tried:\n  - %s", strings.Join(tried, "\n  - "))
 }
 
-// redact returns dsn with any password hidden.
+// redact returns dsn with any password hidden, whether or not it parses.
 func redact(dsn string) string {
 	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" {
 		return u.Redacted()
 	}
-	if strings.Contains(dsn, "password") {
-		return "keyword/value DSN with a password"
-	}
-	return dsn
+	dsn = urlPassword.ReplaceAllString(dsn, "${1}xxxxx@")
+	return kvPassword.ReplaceAllString(dsn, "${1}xxxxx")
 }
+
+var (
+	urlPassword = regexp.MustCompile(`(://[^:/@]*:)[^@]*@`)
+	kvPassword  = regexp.MustCompile(`(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
+)
 
 func ping(ctx context.Context, dsn string) (*sql.DB, error) {
 	db, err := sql.Open("pgx", dsn)
@@ -328,14 +341,14 @@ func (s *resolved) template(ctx context.Context, cfg Config) (string, error) {
 	if name, ok := s.templates[cfg.TemplateVersion]; ok {
 		return name, nil
 	}
-	sum := sha256.Sum256([]byte("customdata-template-v1:" + cfg.TemplateVersion))
-	name := "customdata_tpl_" + hex.EncodeToString(sum[:6])
+	name := templateName(cfg.TemplateVersion)
+	sum := sha256.Sum256([]byte(name))
 	conn, err := s.admin.Conn(ctx)
 	if err != nil {
 		return "", err
 	}
 	defer conn.Close()
-	lockKey := int64(sum[6])<<24 | int64(sum[7])<<16 | int64(sum[8])<<8 | int64(sum[9])
+	lockKey := int64(sum[0])<<24 | int64(sum[1])<<16 | int64(sum[2])<<8 | int64(sum[3])
 	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", lockKey); err != nil {
 		return "", fmt.Errorf("lock template %s: %w", name, err)
 	}
@@ -378,8 +391,48 @@ func (s *resolved) buildTemplate(ctx context.Context, conn *sql.Conn, name strin
 			return fmt.Errorf("initialize template %s: %w", building, initErr)
 		}
 	}
-	if _, err := conn.ExecContext(ctx, "ALTER DATABASE "+sqlident.Quote(building)+" RENAME TO "+sqlident.Quote(name)); err != nil {
-		return fmt.Errorf("publish template %s: %w", name, err)
+	// IS_TEMPLATE lets any user with CREATEDB clone it, not only its owner
+	// or a superuser: test processes may connect as different users.
+	for _, q := range []string{
+		"ALTER DATABASE " + sqlident.Quote(building) + " IS_TEMPLATE true",
+		"ALTER DATABASE " + sqlident.Quote(building) + " RENAME TO " + sqlident.Quote(name),
+	} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("publish template %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// templateName is the database name of the template of version.
+func templateName(version string) string {
+	sum := sha256.Sum256([]byte("customdata-template-v2:" + version))
+	return "customdata_tpl_" + hex.EncodeToString(sum[:6])
+}
+
+// DropTemplate drops cfg's template database, if this server has one. Tests
+// that build throwaway templates call it, so templates do not pile up on a
+// long-lived server.
+func DropTemplate(ctx context.Context, cfg Config) error {
+	srv, err := server(ctx)
+	if err != nil {
+		return err
+	}
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	name := templateName(cfg.TemplateVersion)
+	delete(srv.templates, cfg.TemplateVersion)
+	for _, q := range []string{
+		"ALTER DATABASE " + sqlident.Quote(name) + " IS_TEMPLATE false",
+		"DROP DATABASE " + sqlident.Quote(name) + " WITH (FORCE)",
+	} {
+		if _, err := srv.admin.ExecContext(ctx, q); err != nil {
+			var exists bool
+			if qerr := srv.admin.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); qerr == nil && !exists {
+				return nil
+			}
+			return fmt.Errorf("drop template %s: %w", name, err)
+		}
 	}
 	return nil
 }

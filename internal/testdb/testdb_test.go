@@ -33,6 +33,8 @@ func TestTemplateInitRunsOnceAndIsCloned(t *testing.T) {
 			return db.Exec("CREATE TABLE seeded (x int); INSERT INTO seeded VALUES (42)").Error
 		},
 	}
+	// Registered first, so it runs after the databases are dropped.
+	t.Cleanup(func() { assert.NoError(t, DropTemplate(context.Background(), cfg)) })
 	for range 2 {
 		d := NewWithConfig(t, cfg)
 		var x int
@@ -40,6 +42,11 @@ func TestTemplateInitRunsOnceAndIsCloned(t *testing.T) {
 		assert.Equal(t, 42, x)
 	}
 	assert.Equal(t, 1, calls)
+	srv, err := server(context.Background())
+	require.NoError(t, err)
+	var isTemplate bool
+	require.NoError(t, srv.admin.QueryRow("SELECT datistemplate FROM pg_database WHERE datname = $1", templateName(cfg.TemplateVersion)).Scan(&isTemplate))
+	assert.True(t, isTemplate, "any CREATEDB user may clone it")
 }
 
 func TestDropRemovesDatabaseAndRoles(t *testing.T) {
