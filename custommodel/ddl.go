@@ -65,6 +65,13 @@ func parseModels(namespace string, models []any) ([]*table, error) {
 			errs = append(errs, err)
 			continue
 		}
+		// GORM's parser reports its errors on logger.Default (stdout) as
+		// well as returning them, and takes no logger: refuse the field
+		// types it cannot parse before it sees them.
+		if perrs := precheckFields(rt, map[reflect.Type]bool{}); len(perrs) > 0 {
+			errs = append(errs, perrs...)
+			continue
+		}
 		s, err := schema.Parse(reflect.New(rt).Interface(), cache, namer)
 		if err != nil {
 			errs = append(errs, &DeclarationError{Model: rt.Name(), Problem: "GORM cannot parse it: " + err.Error(),
@@ -149,4 +156,84 @@ func (t *table) ddl(namespace string) []string {
 		stmts = append(stmts, b.String())
 	}
 	return stmts
+}
+
+// precheckFields finds, in model t and in the models its relations reach, the
+// fields whose Go type GORM's schema parser would fail on (a map, a slice
+// or a struct that is neither a stored value type nor a relation to a
+// model, without a serializer), so that DDL can report them without GORM
+// logging the failure. Fields of other types are left to the parser and
+// the declaration rules.
+func precheckFields(t reflect.Type, seen map[reflect.Type]bool) []error {
+	if seen[t] {
+		return nil
+	}
+	seen[t] = true
+	var errs []error
+	for i := 0; i < t.NumField(); i++ {
+		sf := t.Field(i)
+		if !sf.IsExported() {
+			continue
+		}
+		tags := schema.ParseTagSetting(sf.Tag.Get("gorm"), ";")
+		if _, ok := tags["-"]; ok {
+			continue
+		}
+		if _, ok := tags["SERIALIZER"]; ok {
+			continue
+		}
+		ft := sf.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if _, ok := tags["EMBEDDED"]; (sf.Anonymous || ok) && ft.Kind() == reflect.Struct {
+			if classify(ft) == kindOther || ft == customModelType {
+				errs = append(errs, precheckFields(ft, seen)...)
+			}
+			continue
+		}
+		if storedValueType(ft) {
+			continue
+		}
+		elem := ft
+		if ft.Kind() == reflect.Slice || ft.Kind() == reflect.Array {
+			elem = ft.Elem()
+			for elem.Kind() == reflect.Pointer {
+				elem = elem.Elem()
+			}
+		}
+		if elem.Kind() == reflect.Struct && classify(elem) != kindOther {
+			if classify(elem) != kindSDK {
+				errs = append(errs, precheckFields(elem, seen)...)
+			}
+			continue // a relation: the rules check it after parsing
+		}
+		switch ft.Kind() {
+		case reflect.Map, reflect.Slice, reflect.Array, reflect.Struct, reflect.Interface, reflect.Chan, reflect.Func:
+			if ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Uint8 {
+				continue // []byte: the declaration rules refuse it with a fix
+			}
+			errs = append(errs, &DeclarationError{Model: t.Name(), Field: sf.Name, Problem: "has unsupported type " + sf.Type.String(),
+				Fix: typeFixFor(sf.Type), Kind: ErrUnsupportedType})
+		}
+	}
+	return errs
+}
+
+// storedValueType reports whether t is stored in one column without a
+// serializer: a scalar, or a type that converts itself (decimal, date,
+// time, UUID, json.RawMessage).
+func storedValueType(t reflect.Type) bool {
+	switch t {
+	case decimalType, dateType, timeType, uuidType, rawJSONType:
+		return true
+	}
+	if reflect.PointerTo(t).Implements(scannerType) || t.Implements(valuerType) {
+		return true
+	}
+	switch t.Kind() {
+	case reflect.Map, reflect.Slice, reflect.Array, reflect.Struct, reflect.Interface, reflect.Chan, reflect.Func:
+		return false
+	}
+	return true
 }

@@ -625,8 +625,9 @@ func sqlType(f *schema.Field) (string, error) {
 	return "", fmt.Errorf("has unsupported type %s", f.FieldType)
 }
 
-func typeFix(f *schema.Field) string {
-	t := f.FieldType
+func typeFix(f *schema.Field) string { return typeFixFor(f.FieldType) }
+
+func typeFixFor(t reflect.Type) string {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
