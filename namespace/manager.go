@@ -90,12 +90,12 @@ func NewManagerWithConfig(ctx context.Context, cfg Config) (*Manager, error) {
 	adminCfg.RuntimeParams["search_path"] = "pg_catalog"
 	admin, err := openGorm(stdlib.OpenDB(*adminCfg), cfg.Logger)
 	if err != nil {
-		return nil, fmt.Errorf("customdata: open admin connection: %w", err)
+		return nil, fmt.Errorf("customdata: connect to the platform database: %w", err)
 	}
 	platform, err := openGorm(stdlib.OpenDB(*connCfg), cfg.Logger)
 	if err != nil {
 		_ = closeGorm(admin)
-		return nil, fmt.Errorf("customdata: open admin connection: %w", err)
+		return nil, fmt.Errorf("customdata: connect to the platform database: %w", err)
 	}
 	m := &Manager{cfg: cfg, connCfg: connCfg, admin: admin, platform: platform, pools: map[poolKey]*pool{}, opening: map[poolKey]*opening{}, dial: dialPgx}
 	if err := admin.WithContext(ctx).Raw("SELECT oid FROM pg_database WHERE datname = current_database()").Scan(&m.dbOID).Error; err != nil {

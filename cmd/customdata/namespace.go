@@ -96,7 +96,7 @@ func (e *env) runNamespace(c nsCommand, args []string) error {
 	}
 	m, err := namespace.NewManager(e.ctx, *dsn)
 	if err != nil {
-		return fmt.Errorf("connect to the database: %w", err)
+		return err // it says "customdata: ..." and what failed
 	}
 	defer func() { _ = m.Close() }()
 	if err := action.run(e.ctx, m, name, e.stdout); err != nil {

@@ -157,7 +157,7 @@ func TestNamespaceRefusals(t *testing.T) {
 
 	r := runCmd(t, nil, "namespace", "list", "-database-url", "postgres://postgres@127.0.0.1:1/nowhere?connect_timeout=5")
 	assert.Equal(t, exitFailed, r.code)
-	assert.Contains(t, r.stderr, "connect to the database")
+	assert.Contains(t, r.stderr, "connect to the platform database")
 }
 
 func TestNamespaceReset(t *testing.T) {

@@ -17,7 +17,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/canvas-sdk-go/customdata/customdatatest"
@@ -30,9 +32,13 @@ import (
 var manifestJSON []byte
 
 func main() {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	// Ctrl-C (or a closed pipe's SIGPIPE) cancels the run, so the deferred
+	// clean-up still drops the database it made.
+	sigCtx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGPIPE)
+	ctx, cancel := context.WithTimeout(sigCtx, 2*time.Minute)
 	err := run(ctx, os.Stdout)
 	cancel()
+	stop()
 	if serr := customdatatest.Shutdown(); err == nil {
 		err = serr
 	}
