@@ -10,7 +10,10 @@
 // column key (varchar(32)).
 //
 // Each struct declares a subset of its table's columns: the ones plugins use
-// most. Selecting a struct reads only those columns, so the subset is safe.
+// most. GORM reads a struct with SELECT * and scans only the columns the
+// struct declares, dropping the others, so the subset is safe to read
+// with; to fetch only the declared columns, open the DB with GORM's
+// QueryFields option or list them with Select.
 //
 // # Read-only
 //

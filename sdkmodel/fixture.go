@@ -111,8 +111,10 @@ func CreateFixtureTables(ctx context.Context, db *gorm.DB) error {
 	return nil
 }
 
-// ErrMissingLink is returned by a Seed helper when a required link (a
-// patient, a provider) is zero.
+// ErrMissingLink is returned by SeedNote and SeedAppointment when their
+// required link, PatientID, is zero. Other links (a note's or an
+// appointment's ProviderID, a task's PatientID and AssigneeID) are
+// optional: the fixture's columns are nullable and zero is stored as is.
 var ErrMissingLink = errors.New("sdkmodel: seed row is missing a required link")
 
 // SeedPatient inserts p into the fixture's patient table and returns it with

@@ -72,6 +72,37 @@ func TestFixtureIsIdempotentAndSeeds(t *testing.T) {
 	assert.ErrorIs(t, err, sdkmodel.ErrMissingLink)
 }
 
+func TestSeedRequiresOnlyThePatientLink(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := testdb.New(t)
+	require.NoError(t, sdkmodel.CreateFixtureTables(ctx, d.DB))
+	_, err := sdkmodel.SeedAppointment(ctx, d.DB, sdkmodel.Appointment{})
+	assert.ErrorIs(t, err, sdkmodel.ErrMissingLink)
+	p, err := sdkmodel.SeedPatient(ctx, d.DB, sdkmodel.Patient{})
+	require.NoError(t, err)
+	n, err := sdkmodel.SeedNote(ctx, d.DB, sdkmodel.Note{PatientID: p.DBID})
+	require.NoError(t, err, "ProviderID is optional")
+	assert.Zero(t, n.ProviderID)
+	_, err = sdkmodel.SeedTask(ctx, d.DB, sdkmodel.Task{})
+	require.NoError(t, err, "a task's links are optional")
+}
+
+// The platform's tables have more columns than the structs declare: GORM
+// selects them all and scans the declared ones.
+func TestStructsReadTablesWithMoreColumns(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := testdb.New(t)
+	require.NoError(t, sdkmodel.CreateFixtureTables(ctx, d.DB))
+	require.NoError(t, d.DB.Exec(`ALTER TABLE public.`+sdkmodel.PatientTable+` ADD COLUMN nickname text DEFAULT 'Addie'`).Error)
+	p, err := sdkmodel.SeedPatient(ctx, d.DB, sdkmodel.Patient{FirstName: "Ada"})
+	require.NoError(t, err)
+	var got sdkmodel.Patient
+	require.NoError(t, d.DB.First(&got, p.DBID).Error)
+	assert.Equal(t, "Ada", got.FirstName)
+}
+
 func TestStructsMatchFixtureColumns(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
