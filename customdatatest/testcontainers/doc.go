@@ -8,6 +8,11 @@
 //
 //	go get github.com/canvas-sdk-go/customdata/customdatatest/testcontainers
 //
+// (Until customdata has a tagged release, this module's go.mod reaches the
+// SDK through a replace directive, which Go ignores in dependencies: use it
+// from a checkout with a go.work file, or add the same replace to your own
+// go.mod.)
+//
 // Most plugins do not need it: customdatatest finds a server by itself
 // (DATABASE_URL, a throwaway cluster from local PostgreSQL binaries, or
 // localhost:5432). Use this module where none of those is at hand but Docker
