@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/canvas-sdk-go/customdata/internal/sqlident"
+	"github.com/canvas-sdk-go/customdata/internal/systables"
 )
 
 // roleConnector is the database/sql connector of a handle pool: every new
@@ -21,7 +22,10 @@ import (
 //
 //   - ALTER ROLE CURRENT_USER PASSWORD ...: the login fails (28P01). The
 //     connector re-reads the stored password (another Manager may have reset
-//     it), else resets it, and logs in again;
+//     it), else resets it, and logs in again. A new password may also mean
+//     the keys were rotated (by this or another Manager): the connector then
+//     first checks that a key its handles were opened with is still valid,
+//     and refuses with ErrKeyInvalid if none is;
 //   - ALTER ROLE CURRENT_USER SET ... (statement_timeout=1ms,
 //     default_transaction_read_only=on, ...): every later session of the role
 //     would start with it. The connector finds such settings, has the admin
@@ -35,6 +39,19 @@ type roleConnector struct {
 
 	mu       sync.Mutex
 	password string
+	keys     []string // digests of the keys handles of this pool were opened with
+}
+
+// vouch records the digest of a key a handle of this pool was opened with.
+func (c *roleConnector) vouch(digest string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, k := range c.keys {
+		if k == digest {
+			return
+		}
+	}
+	c.keys = append(c.keys, digest)
 }
 
 // Driver implements driver.Connector.
@@ -86,8 +103,18 @@ func (c *roleConnector) dial(ctx context.Context) (driver.Conn, error) {
 // failed (another Manager reset it), else resets it.
 func (c *roleConnector) refreshPassword(ctx context.Context) error {
 	c.mu.Lock()
-	failed := c.password
+	failed, keys := c.password, append([]string(nil), c.keys...)
 	c.mu.Unlock()
+	if len(keys) > 0 {
+		valid, err := c.m.anyKeyValid(ctx, c.k, keys)
+		if err != nil {
+			return fmt.Errorf("customdata: namespace %q: check the handles' keys: %w", c.k.ns, err)
+		}
+		if !valid {
+			return &AccessError{Kind: ErrKeyInvalid, Namespace: c.k.ns,
+				Msg: fmt.Sprintf("the key this handle of custom data namespace %q was opened with is no longer valid (the keys were rotated); open the namespace again with a current key", c.k.ns)}
+		}
+	}
 	pw, err := c.m.rolePassword(ctx, c.k, false)
 	if err == nil && pw == failed {
 		pw, err = c.m.rolePassword(ctx, c.k, true)
@@ -150,4 +177,12 @@ func (m *Manager) resetRoleSettings(ctx context.Context, ns, role string) error 
 		return fmt.Errorf("customdata: namespace %q: reset the settings of role %s: %w", ns, role, err)
 	}
 	return nil
+}
+
+// anyKeyValid reports whether one of the key digests still grants k's level.
+func (m *Manager) anyKeyValid(ctx context.Context, k poolKey, digests []string) (bool, error) {
+	var ok bool
+	err := m.admin.WithContext(ctx).Raw("SELECT EXISTS (SELECT 1 FROM "+sqlident.Quote(k.ns, systables.NamespaceAuth)+
+		" WHERE key_hash = ANY($1) AND access_level = $2)", digests, string(k.access)).Scan(&ok).Error
+	return ok, err
 }

@@ -28,6 +28,7 @@ type poolKey struct {
 type pool struct {
 	sqlDB *sql.DB
 	db    *gorm.DB
+	conn  *roleConnector
 	refs  int
 	// retired is closed when the Manager closes the pool (Close, RotateKeys,
 	// Drop) while handles may still hold it; why says which.
@@ -84,6 +85,7 @@ func (m *Manager) Open(ctx context.Context, name, key string) (*Handle, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.conn.vouch(hashKey(key))
 	return &Handle{m: m, key: k, p: p, closed: make(chan struct{})}, nil
 }
 
@@ -203,7 +205,8 @@ func (m *Manager) openPool(ctx context.Context, k poolKey) (*pool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("customdata: open namespace %q: %w", k.ns, err)
 	}
-	sqlDB := sql.OpenDB(&roleConnector{m: m, k: k, role: m.roleOf(k), password: pw})
+	conn := &roleConnector{m: m, k: k, role: m.roleOf(k), password: pw}
+	sqlDB := sql.OpenDB(conn)
 	sqlDB.SetMaxOpenConns(m.cfg.MaxConnsPerPool)
 	sqlDB.SetMaxIdleConns(m.cfg.MaxConnsPerPool)
 	db, err := scope.Open(sqlDB, k.ns, scope.Options{Logger: m.cfg.Logger})
@@ -220,7 +223,7 @@ func (m *Manager) openPool(ctx context.Context, k poolKey) (*pool, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("customdata: open namespace %q as its %s role: %w", k.ns, k.access, err)
 	}
-	return &pool{sqlDB: sqlDB, db: db, retired: make(chan struct{})}, nil
+	return &pool{sqlDB: sqlDB, db: db, conn: conn, retired: make(chan struct{})}, nil
 }
 
 func (m *Manager) roleOf(k poolKey) string {

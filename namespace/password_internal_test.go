@@ -124,3 +124,45 @@ func TestConnectorGivesUp(t *testing.T) {
 	var pgErr *pgconn.PgError
 	assert.ErrorAs(t, err, &pgErr)
 }
+
+// TestRotationByAnotherManagerEndsOldHandles: after another Manager rotated
+// the keys, a pool whose handles were opened with an old key may not log in
+// again with the new password.
+func TestRotationByAnotherManagerEndsOldHandles(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m1, keys := newInternalManager(t)
+	var dsn string
+	require.NoError(t, m1.platform.Raw("SELECT current_database()").Scan(&dsn).Error)
+	fullDSN, err := testdb.WithDatabase(serverDSNForTest(t), dsn)
+	require.NoError(t, err)
+	m2, err := NewManager(ctx, fullDSN)
+	require.NoError(t, err)
+	defer m2.Close()
+
+	h, err := m2.Open(ctx, "acme__pw", keys.Read)
+	require.NoError(t, err)
+	_, err = m1.RotateKeys(ctx, "acme__pw")
+	require.NoError(t, err)
+
+	// m2's pool needs a new connection; the role's password changed, so the
+	// login fails (simulated: this server trusts local logins).
+	failFirstDials(m2, 1)
+	sqlDB, err := h.DB(ctx).DB()
+	require.NoError(t, err)
+	held, err := sqlDB.Conn(ctx)
+	require.NoError(t, err)
+	defer held.Close()
+	var one int
+	err = h.DB(ctx).Raw("SELECT 1").Scan(&one).Error
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrKeyInvalid)
+	assert.Contains(t, err.Error(), "rotated")
+}
+
+func serverDSNForTest(t *testing.T) string {
+	t.Helper()
+	dsn, _, err := testdb.ServerDSN(context.Background())
+	require.NoError(t, err)
+	return dsn
+}
