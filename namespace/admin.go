@@ -344,9 +344,9 @@ func (m *Manager) DropOrphanRoles(ctx context.Context) ([]string, error) {
 	err := m.admin.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var gone []string
 		err := tx.Raw(`SELECT rolname FROM pg_roles
-WHERE rolname ~ ('^' || $1 || '[0-9]+_')
+WHERE rolname ~ ('^' || $1 || $2)
   AND NOT EXISTS (SELECT 1 FROM pg_database d WHERE starts_with(rolname, $1 || d.oid || '_'))
-ORDER BY rolname`, pgrole.Prefix).Scan(&gone).Error
+ORDER BY rolname`, pgrole.Prefix, pgrole.Pattern).Scan(&gone).Error
 		if err != nil {
 			return fmt.Errorf("customdata: list orphan roles: %w", err)
 		}

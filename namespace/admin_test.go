@@ -184,6 +184,10 @@ func TestDropOrphanRoles(t *testing.T) {
 	ghost := pgrole.Prefix + "4000000000_0123456789abcdef_r"
 	require.NoError(t, m.DB().Exec(`CREATE ROLE "`+ghost+`"`).Error)
 	t.Cleanup(func() { m.DB().Exec(`DROP ROLE IF EXISTS "` + ghost + `"`) })
+	// A role someone made by hand, under the same prefix: not ours.
+	human := pgrole.Prefix + "4000000000_ro"
+	require.NoError(t, m.DB().Exec(`CREATE ROLE "`+human+`"`).Error)
+	t.Cleanup(func() { m.DB().Exec(`DROP ROLE IF EXISTS "` + human + `"`) })
 
 	dropped, err := m.DropOrphanRoles(ctx)
 	require.NoError(t, err)
@@ -194,4 +198,8 @@ func TestDropOrphanRoles(t *testing.T) {
 	var ghosts int
 	require.NoError(t, m.DB().Raw("SELECT count(*) FROM pg_roles WHERE rolname = $1", ghost).Scan(&ghosts).Error)
 	assert.Zero(t, ghosts)
+	assert.NotContains(t, dropped, human)
+	var humans int
+	require.NoError(t, m.DB().Raw("SELECT count(*) FROM pg_roles WHERE rolname = $1", human).Scan(&humans).Error)
+	assert.Equal(t, 1, humans, "a role whose name is not one the SDK makes is left alone")
 }

@@ -22,8 +22,9 @@
 // (column for column as Canvas makes them, so Python and Go plugins can share
 // a namespace), two login roles and two keys. Later installs must present a
 // key: read_write plugins the read_write key, read plugins either key.
-// Installs are single transactions serialized per namespace by an advisory
-// lock, and skip the model DDL when a plugin's models are unchanged.
+// Installs are single transactions serialized per namespace by a row lock in
+// the Manager's private schema (not an advisory lock, which any role could
+// take; see below), and skip the model DDL when a plugin's models are unchanged.
 //
 // # Access
 //
@@ -59,7 +60,11 @@
 //     connection, and is as good as the key it came from: RotateKeys gives
 //     the roles new passwords, ends their sessions (where the admin user may
 //     signal them) and closes this Manager's handles; Drop removes the roles.
-//     The server only ever receives SCRAM verifiers, never the passwords.
+//     The role DDL carries only SCRAM verifiers; the passwords themselves
+//     are rows of customdata_admin.role_credential, which only the admin
+//     user reads. They are sent to the server as bind parameters (so a
+//     server that logs every statement with its parameters logs them) and
+//     are in every backup of the database: treat both as secrets.
 //   - The Manager's own statements run with search_path = pg_catalog, so no
 //     object a plugin could create elsewhere stands in for a built-in one.
 //

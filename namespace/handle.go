@@ -62,9 +62,6 @@ func (m *Manager) Open(ctx context.Context, name, key string) (*Handle, error) {
 	if err := validateName(name); err != nil {
 		return nil, err
 	}
-	if key == "" {
-		return nil, errKeyMissing("", name, secretRead+" or "+secretReadWrite)
-	}
 	admin := m.admin.WithContext(ctx)
 	exists, err := schemaExists(admin, name)
 	if err != nil {
@@ -72,6 +69,9 @@ func (m *Manager) Open(ctx context.Context, name, key string) (*Handle, error) {
 	}
 	if !exists {
 		return nil, errNotFound("", name)
+	}
+	if key == "" {
+		return nil, errKeyMissing("", name, secretRead+" or "+secretReadWrite)
 	}
 	level, err := lookupKey(admin, name, key)
 	if err != nil {
@@ -328,11 +328,21 @@ func registerAccessCallbacks(db *gorm.DB, k poolKey) error {
 // isWriteSQL reports whether a statement that PostgreSQL refused for lack of
 // privilege was a write, so that a read handle's refused SELECT (of another
 // namespace, say) is not reported as a write.
+//
+// It looks at whole words, so a column such as created_at or updated_at is
+// not taken for CREATE or UPDATE.
 func isWriteSQL(q string) bool {
-	q = strings.ToLower(q)
-	for _, w := range []string{"insert", "update", "delete", "merge", "truncate", "copy", "create", "alter", "drop", "grant", "revoke", "nextval", "setval", "for update", "for share"} {
-		if strings.Contains(q, w) {
-			return true
+	words := strings.FieldsFunc(strings.ToLower(q), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '$')
+	})
+	for i, w := range words {
+		switch w {
+		case "insert", "update", "delete", "merge", "truncate", "copy", "create", "alter", "drop", "grant", "revoke", "nextval", "setval":
+			return true // FOR [NO KEY] UPDATE row locks included
+		case "share":
+			if i > 0 && (words[i-1] == "for" || words[i-1] == "key") {
+				return true // FOR [KEY] SHARE row locks
+			}
 		}
 	}
 	return false

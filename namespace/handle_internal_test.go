@@ -33,4 +33,9 @@ func TestIsWriteSQL(t *testing.T) {
 	assert.True(t, isWriteSQL("WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d"))
 	assert.True(t, isWriteSQL("SELECT * FROM t FOR UPDATE"))
 	assert.False(t, isWriteSQL("SELECT key_hash FROM ns.namespace_auth"))
+	assert.True(t, isWriteSQL("SELECT * FROM t FOR KEY SHARE"))
+	assert.True(t, isWriteSQL("SELECT nextval('ns.namespace_auth_id_seq')"))
+	// Words that contain a write keyword are not one.
+	assert.False(t, isWriteSQL("SELECT created_at, updated_at FROM ns.namespace_auth"))
+	assert.False(t, isWriteSQL(`SELECT "deleted", share_count FROM ns.t`))
 }

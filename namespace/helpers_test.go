@@ -47,20 +47,27 @@ func create(t *testing.T, m *namespace.Manager, ns string) *namespace.Keys {
 }
 
 // snapshot is everything a refused operation must leave unchanged: every
-// row of every namespace table, the schemas, the roles and their grants.
+// row of every namespace table, of the platform's tables (public) and of the
+// Manager's own (customdata_admin, but for its lock rows), the schemas, the
+// roles with their passwords and settings, the grants and large objects.
 func snapshot(t *testing.T, admin *gorm.DB) string {
 	t.Helper()
 	var out string
 	err := admin.Raw(`
 WITH t AS (
   SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind = 'r' AND n.nspname LIKE '%\_\_%'
+  WHERE c.relkind = 'r' AND (n.nspname LIKE '%\_\_%' OR n.nspname IN ('public', 'customdata_admin'))
+    AND (n.nspname, c.relname) <> ('customdata_admin', 'lock')
 )
 SELECT coalesce(string_agg(format('%s.%s:%s', nspname, relname,
          query_to_xml(format('SELECT * FROM %I.%I ORDER BY 1', nspname, relname), false, false, '')::text), E'\n' ORDER BY nspname, relname), '')
   || E'\nschemas:' || (SELECT string_agg(nspname, ',' ORDER BY nspname) FROM pg_namespace)
   || E'\nroles:' || (SELECT coalesce(string_agg(rolname, ',' ORDER BY rolname), '') FROM pg_roles
                       WHERE starts_with(rolname, 'customdata_' || (SELECT oid FROM pg_database WHERE datname = current_database()) || '_'))
+  || E'\nrole secrets:' || (SELECT coalesce(string_agg(format('%s=%s/%s', a.rolname, md5(coalesce(a.rolpassword, '')), s.setconfig), ',' ORDER BY a.rolname), '')
+                      FROM pg_authid a LEFT JOIN pg_db_role_setting s ON s.setrole = a.oid
+                      WHERE starts_with(a.rolname, 'customdata_' || (SELECT oid FROM pg_database WHERE datname = current_database()) || '_'))
+  || E'\nlarge objects:' || (SELECT count(*) FROM pg_largeobject_metadata)
   || E'\nacl:' || (SELECT coalesce(string_agg(format('%s.%s=%s', n.nspname, c.relname, c.relacl), ',' ORDER BY n.nspname, c.relname), '')
                     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast'))

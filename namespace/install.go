@@ -60,7 +60,7 @@ type Installation struct {
 //     Secrets[manifest.ReadAccessKey] (or the read_write secret); runs no DDL.
 //
 // An install is one transaction, serialized with every other install of the
-// same namespace by an advisory lock: concurrent installs are safe, and a
+// same namespace by a row lock in customdata_admin.lock: concurrent installs are safe, and a
 // failed or interrupted install leaves nothing behind. A re-install whose
 // models are unchanged runs no DDL (schema_version keeps a digest per plugin).
 func (m *Manager) Install(ctx context.Context, p Plugin) (*Installation, error) {

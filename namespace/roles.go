@@ -14,9 +14,10 @@ package namespace
 //     (public.canvas_sdk_data_api_*).
 //
 // Role passwords are random and kept in customdata_admin.role_credential,
-// a schema that only the Manager's admin user can reach; PostgreSQL gets
-// only their SCRAM verifiers, so the plain password never appears in a
-// statement the server might log.
+// a schema that only the Manager's admin user can reach. CREATE/ALTER ROLE
+// carries only their SCRAM verifiers; the row that records a password sends
+// it as a bind parameter, which a server logging every statement with its
+// parameters (log_statement = all) would log.
 
 import (
 	"crypto/rand"

@@ -16,6 +16,11 @@ import (
 // Prefix is what every role made by this module starts with.
 const Prefix = "customdata_"
 
+// Pattern is a POSIX regular expression (PostgreSQL's ~) that matches
+// exactly the names Name makes, after Prefix: a human-made role such as
+// customdata_2024_ro does not match.
+const Pattern = "[0-9]+_[0-9a-f]{16}_(r|rw)$"
+
 // DatabasePrefix is the prefix of every role made for namespaces in the
 // database with this OID; dropping that database should drop those roles.
 func DatabasePrefix(dbOID uint32) string {

@@ -22,6 +22,10 @@ func TestName(t *testing.T) {
 	assert.NotEqual(t, r, pgrole.Name(16384, "acme_org__other", "read"))
 	assert.LessOrEqual(t, len(pgrole.Name(4294967295, strings.Repeat("a", 63), "read_write")), 63)
 	assert.True(t, strings.HasPrefix(r, pgrole.DatabasePrefix(16384)))
+	pattern := "^" + pgrole.Prefix + pgrole.Pattern
+	assert.Regexp(t, pattern, r)
+	assert.Regexp(t, pattern, rw)
+	assert.NotRegexp(t, pattern, pgrole.Prefix+"2024_ro", "a name the SDK does not make")
 }
 
 // TestSCRAMVerifierMatchesPostgreSQL computes the verifier of a password
