@@ -76,6 +76,34 @@ func TestReadHandleCannotMakeLargeObjects(t *testing.T) {
 	assert.Zero(t, n)
 }
 
+// TestKeyTableSequenceIsPrivate: the writer may use the sequences its
+// inserts need, not the key table's (nextval, setval or reading it would
+// tell or change how namespace_auth ids are given out).
+func TestKeyTableSequenceIsPrivate(t *testing.T) {
+	t.Parallel()
+	m, _ := newManager(t)
+	keys := create(t, m, "acme__seq")
+	for _, key := range []string{keys.Read, keys.ReadWrite} {
+		h, err := m.Open(ctx, "acme__seq", key)
+		require.NoError(t, err)
+		sqlDB, err := h.DB(ctx).DB()
+		require.NoError(t, err)
+		for _, q := range []string{
+			"SELECT nextval('acme__seq.namespace_auth_id_seq')",
+			"SELECT setval('acme__seq.namespace_auth_id_seq', 100)",
+			"SELECT last_value FROM acme__seq.namespace_auth_id_seq",
+		} {
+			assert.ErrorIs(t, execSimple(sqlDB, q), errPgDenied, q)
+		}
+	}
+	rw, err := m.Open(ctx, "acme__seq", keys.ReadWrite)
+	require.NoError(t, err)
+	sqlDB, err := rw.DB(ctx).DB()
+	require.NoError(t, err)
+	assert.NoError(t, execSimple(sqlDB, "INSERT INTO acme__seq.attribute_hub (type, id) VALUES ('t', '1')"),
+		"the writer still inserts through the attribute tables' sequences")
+}
+
 // TestRoleSettingsCannotPoisonThePool: a role may give itself settings
 // (ALTER ROLE CURRENT_USER SET ...) that every later session would start
 // with; new connections find and remove them.

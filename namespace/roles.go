@@ -113,6 +113,21 @@ func (m *Manager) grant(tx *gorm.DB, ns string) error {
 		ns, systables.Private).Scan(&tables).Error; err != nil {
 		return fmt.Errorf("customdata: list tables of namespace %q: %w", ns, err)
 	}
+	// Sequences of the custom tables and attribute tables: the writer
+	// inserts through them. Those owned by the private tables (the key
+	// table's id) are nobody's business but the Manager's.
+	var seqRows []struct {
+		Relname string
+		Private bool
+	}
+	if err := tx.Raw(`SELECT s.relname, EXISTS (
+    SELECT 1 FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid
+    WHERE d.classid = 'pg_class'::regclass AND d.objid = s.oid
+      AND d.refclassid = 'pg_class'::regclass AND t.relname = ANY($2)) AS private
+FROM pg_class s JOIN pg_namespace n ON n.oid = s.relnamespace
+WHERE n.nspname = $1 AND s.relkind = 'S' ORDER BY s.relname`, ns, systables.Private).Scan(&seqRows).Error; err != nil {
+		return fmt.Errorf("customdata: list sequences of namespace %q: %w", ns, err)
+	}
 	var sdkTables []string
 	if err := tx.Raw(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'canvas\_sdk\_data\_api\_%' ORDER BY tablename`).
 		Scan(&sdkTables).Error; err != nil {
@@ -126,7 +141,13 @@ func (m *Manager) grant(tx *gorm.DB, ns string) error {
 	stmts := []string{
 		"GRANT CONNECT ON DATABASE " + sqlident.Quote(dbName) + " TO " + qr + ", " + qw,
 		"GRANT USAGE ON SCHEMA " + qs + " TO " + qr + ", " + qw,
-		"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA " + qs + " TO " + qw,
+	}
+	for _, s := range seqRows {
+		if s.Private {
+			stmts = append(stmts, "REVOKE ALL ON SEQUENCE "+sqlident.Quote(ns, s.Relname)+" FROM PUBLIC, "+qr+", "+qw)
+		} else {
+			stmts = append(stmts, "GRANT USAGE, SELECT ON SEQUENCE "+sqlident.Quote(ns, s.Relname)+" TO "+qw)
+		}
 	}
 	for _, t := range tables {
 		qt := sqlident.Quote(ns, t)
