@@ -16,8 +16,8 @@
 //     sends.
 //   - custommodel: Go structs that embed CustomModel become tables in the
 //     namespace (additive DDL exactly as Canvas makes it), linked to the
-//     platform's records; race-safe GetOrCreate and UpdateOrCreate in one
-//     round trip on the common path.
+//     platform's records; race-safe GetOrCreate and UpdateOrCreate, each one
+//     statement (one round trip), hit or miss.
 //   - sdkmodel: read-only structs for the platform's own tables (Patient,
 //     Staff, Note, ...) and a fixture that creates them for tests.
 //   - attributehub: a typed key-value store beside the models (hubs with

@@ -105,8 +105,9 @@
 // A namespace handle's *gorm.DB is an ordinary GORM DB bound to the
 // namespace: Create, First, Find, Save, Preload and Joins work on custom
 // models, and on SDK models and their extensions for reading. GetOrCreate
-// and UpdateOrCreate add Django's race-safe helpers; their Lookup must be
-// covered by the primary key or a unique index. RegisterCallbacks installs
+// and UpdateOrCreate add Django's race-safe helpers, each one statement
+// whether the row exists or is created; their Lookup must be covered by the
+// primary key or a unique index. RegisterCallbacks installs
 // Canvas's limits (MaxValueLength characters per text or JSON value,
 // MaxBulkRows rows per write), refused before anything is written.
 package custommodel

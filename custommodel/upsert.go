@@ -33,8 +33,8 @@ import (
 // rather than converted.
 type Lookup map[string]any
 
-// getOrCreateAttempts bounds GetOrCreate's read-insert rounds. Losing an
-// insert race costs one more read; a further miss means the conflicting row
+// getOrCreateAttempts bounds GetOrCreate's statements. Losing an insert
+// race costs one more statement; a further miss means the conflicting row
 // does not match the lookup (or keeps being deleted).
 const getOrCreateAttempts = 3
 
@@ -51,13 +51,23 @@ const createdColumn = "customdata_created"
 //
 // Race-safe by construction: concurrent callers with the same lookup get
 // the same single row and no error, exactly one of them with created true.
-// A hit is one statement: SELECT ... WHERE <lookup> LIMIT 1. A miss is two:
-// that SELECT, then INSERT ... ON CONFLICT DO NOTHING RETURNING *. If the
-// insert conflicts (another caller's insert won, or a row holds one of the
-// new row's unique values), both are run again in new statements (a
-// statement's snapshot can miss the winner's row), a bounded number of
-// times. Run it outside a REPEATABLE READ or SERIALIZABLE transaction,
-// whose snapshot would hide the winner's row.
+// A call is one statement, one round trip, whether it finds the row or
+// creates it:
+//
+//	WITH found AS (SELECT * FROM <table> WHERE <lookup> LIMIT 1),
+//	     made AS (INSERT INTO <table> (...) SELECT ... WHERE NOT EXISTS (SELECT 1 FROM found)
+//	              ON CONFLICT DO NOTHING RETURNING *)
+//	SELECT *, false FROM found UNION ALL SELECT *, true FROM made
+//
+// If neither gives a row (another caller's insert committed after this
+// statement's snapshot was taken, or a row holds one of the new row's
+// unique values), the statement runs again, a bounded number of times: a
+// new statement sees the winner's row. Run it outside a REPEATABLE READ or
+// SERIALIZABLE transaction, whose snapshot would hide the winner's row.
+//
+// Through a read-only connection (a read handle, whose role may not
+// INSERT, so PostgreSQL refuses the whole statement) it falls back to the
+// lookup's SELECT alone: a hit returns the row, a miss the refusal.
 //
 // Errors: a lookup that names an unknown column, is not covered by the
 // primary key or a unique index, has a nil key value or a value that does
@@ -71,28 +81,43 @@ func GetOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, default
 	if err != nil {
 		return nil, false, err
 	}
-	selectSQL, selectArgs := p.selectSQL()
-	insertSQL, insertArgs := p.insertSQL(false)
+	q, args := p.getOrCreateSQL()
 	for range getOrCreateAttempts {
 		row := new(T)
-		found, _, err := p.queryOne(selectSQL, selectArgs, row, false)
+		found, created, err := p.queryOne(q, args, row, true)
 		if err != nil {
+			if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && pgErr.Code == insufficientPrivilege {
+				if err := p.getOnly(row, err); err != nil {
+					return nil, false, err
+				}
+				return row, false, nil
+			}
 			return nil, false, err
 		}
 		if found {
-			return row, false, nil
-		}
-		row = new(T)
-		inserted, _, err := p.queryOne(insertSQL, insertArgs, row, false)
-		if err != nil {
-			return nil, false, err
-		}
-		if inserted {
-			return row, true, nil
+			return row, created, nil
 		}
 	}
 	return nil, false, fmt.Errorf("%w: %s: the new row collides with an existing row on the primary key or a unique index, and no row matches the lookup (%s); look the existing row up by that key",
 		ErrConflict, p.t.goName, strings.Join(p.lookupNames(), ", "))
+}
+
+// insufficientPrivilege is PostgreSQL's SQLSTATE for a refused privilege.
+const insufficientPrivilege = "42501"
+
+// getOnly is GetOrCreate through a connection that may not insert: the
+// lookup's SELECT alone into dest. A miss returns refused, the error of the
+// statement that would have created the row.
+func (p *plan) getOnly(dest any, refused error) error {
+	q, args := p.selectSQL()
+	found, _, err := p.queryOne(q, args, dest, false)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return refused
+	}
+	return nil
 }
 
 // UpdateOrCreate updates the row of model T that matches lookup, or creates
@@ -120,7 +145,7 @@ func UpdateOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, valu
 	if err := p.setUpdateColumns(columns); err != nil {
 		return nil, false, err
 	}
-	q, args := p.insertSQL(true)
+	q, args := p.insertSQL()
 	row := new(T)
 	found, created, err := p.queryOne(q, args, row, true)
 	if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && pgErr.Code == "23505" {
@@ -305,34 +330,41 @@ func (p *plan) selectSQL() (string, []any) {
 	return b.String(), args
 }
 
-// insertSQL builds the INSERT ... ON CONFLICT statement: DO NOTHING on any
-// conflict, or (for UpdateOrCreate) DO UPDATE of p.update on the key's
-// conflict, returning the created flag.
-func (p *plan) insertSQL(upsert bool) (string, []any) {
-	var b strings.Builder
-	args := make([]any, 0, len(p.insert))
-	b.WriteString("INSERT INTO " + p.qt + " AS \"cur\" (")
+// insertColumns returns the INSERT's quoted column list, as many
+// placeholders, and their values.
+func (p *plan) insertColumns() (cols, placeholders string, args []any) {
+	names := make([]string, len(p.insert))
+	marks := make([]string, len(p.insert))
+	args = make([]any, len(p.insert))
 	for i, c := range p.insert {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(sqlident.Quote(c.name))
-		args = append(args, p.values[c.name])
+		names[i] = sqlident.Quote(c.name)
+		marks[i] = "?"
+		args[i] = p.values[c.name]
 	}
-	b.WriteString(") VALUES (")
-	for i := range p.insert {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("?")
-	}
-	if !upsert {
-		// Any conflict (the key or another unique index) makes the
-		// insert a no-op; GetOrCreate's next read decides.
-		b.WriteString(") ON CONFLICT DO NOTHING RETURNING *")
-		return b.String(), args
-	}
-	b.WriteString(") ON CONFLICT (")
+	return strings.Join(names, ", "), strings.Join(marks, ", "), args
+}
+
+// getOrCreateSQL builds GetOrCreate's one statement: the lookup's SELECT
+// and, only when it finds nothing, INSERT ... ON CONFLICT DO NOTHING (any
+// conflict, on the key or another unique index, makes the insert a no-op;
+// the next statement decides). Its last column says whether the row is
+// new. PostgreSQL infers each placeholder's type from its target column.
+func (p *plan) getOrCreateSQL() (string, []any) {
+	sel, selArgs := p.selectSQL()
+	cols, marks, insArgs := p.insertColumns()
+	q := `WITH "customdata_found" AS (` + sel + `), "customdata_made" AS (INSERT INTO ` + p.qt + ` (` + cols + `) SELECT ` + marks +
+		` WHERE NOT EXISTS (SELECT 1 FROM "customdata_found") ON CONFLICT DO NOTHING RETURNING *)` +
+		` SELECT *, false AS ` + sqlident.Quote(createdColumn) + ` FROM "customdata_found"` +
+		` UNION ALL SELECT *, true FROM "customdata_made"`
+	return q, append(selArgs, insArgs...)
+}
+
+// insertSQL builds UpdateOrCreate's INSERT ... ON CONFLICT (<key>) DO
+// UPDATE of p.update, returning the created flag.
+func (p *plan) insertSQL() (string, []any) {
+	var b strings.Builder
+	cols, marks, args := p.insertColumns()
+	b.WriteString("INSERT INTO " + p.qt + " AS \"cur\" (" + cols + ") VALUES (" + marks + ") ON CONFLICT (")
 	for i, k := range p.key {
 		if i > 0 {
 			b.WriteString(", ")
@@ -371,7 +403,8 @@ func (p *plan) insertSQL(upsert bool) (string, []any) {
 }
 
 // queryOne runs q and scans its first row (if any) into dest. With
-// withCreated, the last column is the created flag.
+// withCreated, the last column is the created flag (GetOrCreate's
+// statement and UpdateOrCreate's both end with it).
 func (p *plan) queryOne(q string, args []any, dest any, withCreated bool) (found, created bool, err error) {
 	rows, err := p.db.Raw(q, args...).Rows()
 	if err != nil {

@@ -161,6 +161,13 @@ func TestReadHandleChangesNothing(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, ok)
 	assert.Equal(t, "hello-custom-data", v)
+	// GetOrCreate of a row that exists is a read: it works on a read handle.
+	before := snapshot(t, m.DB())
+	tag, created, err := custommodel.GetOrCreate(ctx, db, custommodel.Lookup{"note_id": note.DBID}, &NoteTag{TaggedBy: "z"})
+	require.NoError(t, err, "a hit needs no write")
+	assert.False(t, created)
+	assert.Equal(t, "x", tag.TaggedBy)
+	assert.Equal(t, before, snapshot(t, m.DB()))
 
 	writes := map[string]func() error{
 		"hub create": func() error { _, err := attributehub.Create(ctx, db, "note_tag", "note:2"); return err },
