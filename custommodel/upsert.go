@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 	"gorm.io/gorm/schema"
 
@@ -125,11 +126,12 @@ func (p *plan) getOnly(dest any, refused error) error {
 //
 //	INSERT ... ON CONFLICT (<key>) DO UPDATE SET <columns> RETURNING *, (xmax = 0)
 //
-// values holds the new values. On update only the listed columns are set
-// (none listed: every column of T except the primary key and the lookup's);
-// on create the whole of values is inserted, with the lookup's values set
-// on top, so the fields of values that are not listed act as Django's
-// create_defaults. It returns the row as stored and whether it was created.
+// values holds the new values. On update only the listed columns are set;
+// none listed, every column of T except the primary key and the lookup's;
+// nil values and none listed, nothing (as Django's update_or_create without
+// defaults). On create the whole of values is inserted, with the lookup's
+// values set on top, so the fields of values that are not listed act as
+// Django's create_defaults. It returns the row as stored and whether it was created.
 //
 // It is race-safe (PostgreSQL arbitrates concurrent upserts on the key) and
 // refuses, before any write, the lookups GetOrCreate refuses and unknown or
@@ -142,8 +144,12 @@ func UpdateOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, valu
 	if err != nil {
 		return nil, false, err
 	}
-	if err := p.setUpdateColumns(columns); err != nil {
-		return nil, false, err
+	// Django's update_or_create without defaults changes nothing on an
+	// existing row; nil values without columns do the same here.
+	if values != nil || len(columns) > 0 {
+		if err := p.setUpdateColumns(columns); err != nil {
+			return nil, false, err
+		}
 	}
 	q, args := p.insertSQL()
 	row := new(T)
@@ -242,11 +248,18 @@ func prepare[T any](ctx context.Context, db *gorm.DB, lookup Lookup, base *T) (*
 			return nil, &LookupError{Model: t.goName, Column: name, Problem: fmt.Sprintf("value %v (%T) does not fit column %q (field %s, %s): %s", v, v, name, f.Name, f.FieldType, problem)}
 		}
 		if isNil(v) {
-			nils = append(nils, name)
 			v = nil
 		}
 		if err := f.Set(ctx, row, v); err != nil {
 			return nil, &LookupError{Model: t.goName, Column: name, Problem: fmt.Sprintf("value %v (%T) does not fit column %q (field %s, %s): %v", v, v, name, f.Name, f.FieldType, err)}
+		}
+		// What the column will hold decides, not what was passed: a
+		// pointer to a nil pointer stores NULL too.
+		fv, _ := f.ValueOf(ctx, row)
+		if isNil(fv) {
+			nils = append(nils, name)
+		} else if problem := decimalProblem(f, fv); problem != "" {
+			return nil, &LookupError{Model: t.goName, Column: name, Problem: fmt.Sprintf("value %v does not fit column %q (field %s, %s): %s", fv, name, f.Name, c.sqlType, problem)}
 		}
 		p.lookup = append(p.lookup, c)
 	}
@@ -570,6 +583,33 @@ func (t *table) detached() *table {
 		d.columns[i] = cp(c)
 	}
 	return &d
+}
+
+// decimalProblem returns why a decimal lookup value would not come back
+// from its numeric(p,s) column as given, or "": PostgreSQL rounds it to the
+// column's scale on insert, so the lookup's SELECT (which compares the
+// exact value) would never find the row it created.
+func decimalProblem(f *schema.Field, v any) string {
+	var d decimal.Decimal
+	switch x := v.(type) {
+	case decimal.Decimal:
+		d = x
+	case *decimal.Decimal:
+		d = *x
+	default:
+		return ""
+	}
+	p, s := f.Precision, f.Scale
+	if p == 0 && s == 0 {
+		p, s = DefaultPrecision, DefaultScale
+	}
+	if !d.Equal(d.Round(int32(s))) {
+		return fmt.Sprintf("has more than %d decimal places, so the column would store it rounded to %s and the lookup would not find it again; round it first", s, d.Round(int32(s)))
+	}
+	if d.Abs().GreaterThanOrEqual(decimal.New(1, int32(p-s))) {
+		return fmt.Sprintf("has more than %d digits before the decimal point", p-s)
+	}
+	return ""
 }
 
 // isNil reports whether v is nil or a nil pointer.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -119,6 +120,11 @@ func TestLookupNil(t *testing.T) {
 			assert.Contains(t, err.Error(), "NULLs never conflict")
 			_, _, err = custommodel.UpdateOrCreate(ctx, e.db, custommodel.Lookup{"code": (*string)(nil)}, &Badge{})
 			assert.ErrorIs(t, err, custommodel.ErrLookup)
+			// A pointer to a nil pointer stores NULL just the same.
+			var nilCode *string
+			_, _, err = custommodel.GetOrCreate(ctx, e.db, custommodel.Lookup{"code": &nilCode}, &Badge{})
+			require.ErrorAs(t, err, &le)
+			assert.Equal(t, "code", le.Column)
 		}
 		assert.EqualValues(t, 1, e.count(t, "badge"), "no row per call")
 	})
@@ -239,6 +245,14 @@ func TestUpdateOrCreate(t *testing.T) {
 	assert.EqualValues(t, 10, room2.Capacity)
 	assert.True(t, room2.Active, "only listed columns are updated")
 
+	// Nil values and no columns: nothing changes (Django's update_or_create
+	// without defaults).
+	same, created, err := custommodel.UpdateOrCreate[Room](ctx, e.db, custommodel.Lookup{"name": "Blue"}, nil)
+	require.NoError(t, err)
+	assert.False(t, created)
+	assert.EqualValues(t, 10, same.Capacity)
+	assert.True(t, same.Active)
+
 	// No columns listed: every column but the key and the lookup's.
 	room3, created, err := custommodel.UpdateOrCreate(ctx, e.db, custommodel.Lookup{"name": "Blue"},
 		&Room{Capacity: 2, Features: map[string]any{"projector": true}})
@@ -321,4 +335,44 @@ func TestGetOrCreateEveryTypeRoundTrip(t *testing.T) {
 	require.NotNil(t, got.MaybeDay)
 	assert.Equal(t, *in.MaybeDay, *got.MaybeDay)
 	assert.Nil(t, got.MaybeText)
+}
+
+// Price is keyed by a numeric(12,2) column.
+type Price struct {
+	custommodel.CustomModel
+	Amount decimal.Decimal `gorm:"precision:12;scale:2;uniqueIndex"`
+	Label  string
+}
+
+// TestDecimalLookupMustFitTheColumn: PostgreSQL rounds a decimal to its
+// column's scale, so a lookup with more places would create a row it could
+// never find again; it is refused before any write.
+func TestDecimalLookupMustFitTheColumn(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	e := newEnv(t, "acme__prices", &Price{})
+	for _, c := range []struct {
+		amount decimal.Decimal
+		want   string
+	}{
+		{decimal.RequireFromString("1.234"), "more than 2 decimal places"},
+		{decimal.RequireFromString("12345678901"), "more than 10 digits before the decimal point"},
+	} {
+		_, _, err := custommodel.GetOrCreate(ctx, e.db, custommodel.Lookup{"amount": c.amount}, &Price{})
+		var le *custommodel.LookupError
+		require.ErrorAs(t, err, &le, c.amount.String())
+		assert.Equal(t, "amount", le.Column)
+		assert.Contains(t, err.Error(), c.want)
+		_, _, err = custommodel.UpdateOrCreate(ctx, e.db, custommodel.Lookup{"amount": c.amount}, &Price{})
+		assert.ErrorIs(t, err, custommodel.ErrLookup)
+	}
+	assert.Zero(t, e.count(t, "price"))
+
+	// A value that fits is found again by the same lookup.
+	for i := range 2 {
+		got, created, err := custommodel.GetOrCreate(ctx, e.db, custommodel.Lookup{"amount": decimal.RequireFromString("1.20")}, &Price{Label: "a"})
+		require.NoError(t, err)
+		assert.Equal(t, i == 0, created)
+		assert.True(t, got.Amount.Equal(decimal.RequireFromString("1.2")))
+	}
 }
