@@ -12,6 +12,7 @@ import (
 
 	"github.com/canvas-sdk-go/customdata/internal/scope"
 	"github.com/canvas-sdk-go/customdata/internal/sqlident"
+	"github.com/canvas-sdk-go/customdata/manifest"
 )
 
 // DDL validates models and returns the statements that create or extend
@@ -44,8 +45,8 @@ func DDL(namespace string, models ...any) ([]string, error) {
 }
 
 func parseModels(namespace string, models []any) ([]*table, error) {
-	if namespace == "" || len(namespace) > maxIdentifier {
-		return nil, fmt.Errorf("%w: namespace %q must be 1 to %d bytes", ErrDeclaration, namespace, maxIdentifier)
+	if err := manifest.ValidateNamespace(namespace); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrDeclaration, err)
 	}
 	cache := &sync.Map{}
 	namer := scope.Namer{Schema: namespace}

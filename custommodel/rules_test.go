@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/canvas-sdk-go/customdata/custommodel"
+	"github.com/canvas-sdk-go/customdata/manifest"
 	"github.com/canvas-sdk-go/customdata/sdkmodel"
 )
 
@@ -236,8 +237,11 @@ func TestDDLAcceptsExtensionsAndBadInput(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, alone, withExt, "an extension needs no statements")
 
-	_, err = custommodel.DDL("", &Room{})
-	assert.ErrorIs(t, err, custommodel.ErrDeclaration)
+	for _, ns := range []string{"", "Bad-Name; DROP TABLE x", "public", "acme"} {
+		_, err = custommodel.DDL(ns, &Room{})
+		assert.ErrorIs(t, err, custommodel.ErrDeclaration, ns)
+		assert.ErrorIs(t, err, manifest.ErrInvalidNamespace, ns)
+	}
 	_, err = custommodel.DDL("acme__x", nil, 42)
 	assert.ErrorIs(t, err, custommodel.ErrDeclaration)
 }

@@ -20,6 +20,8 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 	"gorm.io/gorm/schema"
+
+	"github.com/canvas-sdk-go/customdata/manifest"
 )
 
 // ErrNotScoped is returned by Namespace for a *gorm.DB that was not made by
@@ -58,8 +60,8 @@ type Options struct {
 // default transaction around single writes is off: every SDK write is one
 // statement.
 func Open(pool *sql.DB, namespace string, opts Options) (*gorm.DB, error) {
-	if namespace == "" {
-		return nil, errors.New("customdata: scope.Open: empty namespace")
+	if err := manifest.ValidateNamespace(namespace); err != nil {
+		return nil, fmt.Errorf("customdata: scope.Open: %w", err)
 	}
 	lg := opts.Logger
 	if lg == nil {
