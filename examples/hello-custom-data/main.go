@@ -87,6 +87,10 @@ func run(ctx context.Context, out io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
+	if !inst.Created || inst.Keys == nil {
+		// Each run has a fresh database, so the first install creates it.
+		return fmt.Errorf("namespace %s already existed: its keys are not shown again", inst.Namespace)
+	}
 	fmt.Fprintf(out, "Installed plugin %q: created namespace %s\n", plugin.Name, inst.Namespace)
 	fmt.Fprintf(out, "  %s = %s\n  %s = %s\n  (shown once; only their SHA-256 digests are stored)\n",
 		manifest.ReadAccessKey, inst.Keys.Read, manifest.ReadWriteAccessKey, inst.Keys.ReadWrite)
