@@ -5,6 +5,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
 
 	"github.com/canvas-sdk-go/customdata/custommodel"
 )
@@ -22,7 +23,11 @@ func TestNavigationBothWays(t *testing.T) {
 
 	for _, how := range []string{"Preload", "Joins"} {
 		t.Run(how, func(t *testing.T) {
-			q := e.db.WithContext(ctx)
+			// One query per level with Preload, one in all with Joins.
+			rec := &sqlRecorder{}
+			db := e.db.Session(&gorm.Session{Logger: rec})
+			wantStatements := map[string]int{"Preload": 2, "Joins": 1}[how]
+			q := db.WithContext(ctx)
 			// note -> tag
 			var notes []CustomNote
 			if how == "Preload" {
@@ -31,6 +36,7 @@ func TestNavigationBothWays(t *testing.T) {
 				q = q.Joins("Tag")
 			}
 			require.NoError(t, q.Order("dbid").Find(&notes).Error)
+			assert.Len(t, rec.take(), wantStatements, "note -> tag")
 			byID := map[int64]CustomNote{}
 			for _, n := range notes {
 				byID[n.DBID] = n
@@ -42,13 +48,14 @@ func TestNavigationBothWays(t *testing.T) {
 
 			// tag -> note
 			var tags []NoteTag
-			q = e.db.WithContext(ctx)
+			q = db.WithContext(ctx)
 			if how == "Preload" {
 				q = q.Preload("Note")
 			} else {
 				q = q.Joins("Note")
 			}
 			require.NoError(t, q.Order("note_id").Find(&tags).Error)
+			assert.Len(t, rec.take(), wantStatements, "tag -> note")
 			require.Len(t, tags, 2)
 			require.NotNil(t, tags[0].Note)
 			assert.Equal(t, tagged.ID, tags[0].Note.ID)
