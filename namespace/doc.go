@@ -76,7 +76,13 @@
 // rows or key digests of other namespaces; PUBLIC keeps CONNECT and TEMP on
 // databases, so a role password also opens other databases of the server,
 // with PUBLIC's rights there. A deployment that wants these closed revokes
-// CONNECT and TEMP from PUBLIC itself.
+// CONNECT and TEMP from PUBLIC itself. The *sql.DB under a handle's
+// *gorm.DB is the shared pool: plugin code that closes it (or changes its
+// limits) does so for every handle of that namespace and level in this
+// Manager until they are all closed; plugin code closes its Handle instead.
+// Install and admin transactions take no lock_timeout: a plugin holding a
+// long transaction on a custom table makes an install that alters that
+// table wait for it.
 //
 // # Errors
 //
