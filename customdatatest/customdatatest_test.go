@@ -62,9 +62,11 @@ type failingTB struct {
 	logs     []string
 }
 
-func (f *failingTB) Failed() bool                    { return true }
-func (f *failingTB) Cleanup(fn func())               { f.cleanups = append(f.cleanups, fn) }
-func (f *failingTB) Logf(format string, args ...any) { f.logs = append(f.logs, format) }
+func (f *failingTB) Failed() bool      { return true }
+func (f *failingTB) Cleanup(fn func()) { f.cleanups = append(f.cleanups, fn) }
+func (f *failingTB) Logf(format string, args ...any) {
+	f.logs = append(f.logs, fmt.Sprintf(format, args...))
+}
 
 func TestFailedTestKeepsDatabase(t *testing.T) {
 	t.Parallel()
@@ -75,6 +77,7 @@ func TestFailedTestKeepsDatabase(t *testing.T) {
 	}
 	require.NotEmpty(t, ft.logs)
 	assert.Contains(t, ft.logs[0], "kept")
+	assert.Contains(t, ft.logs[0], d.Name, "the log says where to find the kept database")
 
 	ctx := context.Background()
 	probe := customdatatest.New(t)
@@ -84,6 +87,19 @@ func TestFailedTestKeepsDatabase(t *testing.T) {
 	require.NoError(t, d.Drop(ctx))
 	require.NoError(t, probe.DB.Raw("SELECT count(*) FROM pg_database WHERE datname = ?", d.Name).Scan(&n).Error)
 	assert.Zero(t, n)
+}
+
+func TestPassedTestDropsDatabase(t *testing.T) {
+	t.Parallel()
+	var name string
+	t.Run("passes", func(t *testing.T) {
+		name = customdatatest.New(t).Name
+	})
+	require.NotEmpty(t, name)
+	probe := customdatatest.New(t)
+	var n int
+	require.NoError(t, probe.DB.Raw("SELECT count(*) FROM pg_database WHERE datname = ?", name).Scan(&n).Error)
+	assert.Zero(t, n, "a passed test's database is dropped when it ends")
 }
 
 func TestServerDSN(t *testing.T) {

@@ -24,7 +24,9 @@ import (
 const initCachePrefix = "customdata-pginit-"
 
 // initdbArgs are initdb's arguments after -D <dir>; part of the cache key.
-var initdbArgs = []string{"-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"}
+// They work with initdb 13, the oldest version the tests support
+// (--no-instructions would need 14; initdb's output is shown only on failure).
+var initdbArgs = []string{"-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"}
 
 // prepareData fills c.dataDir: from the cache when there is a usable one
 // (and useCache), else by running initdb (and then offering the result to

@@ -59,10 +59,12 @@ type InitdbError struct {
 	Err error
 }
 
+// Error returns the data directory, initdb's error and what it printed.
 func (e *InitdbError) Error() string {
 	return fmt.Sprintf("pgcluster: initdb -D %s failed: %v\n%s", e.Dir, e.Err, strings.TrimSpace(e.Output))
 }
 
+// Unwrap returns the error from running initdb, for errors.Is and errors.As.
 func (e *InitdbError) Unwrap() error { return e.Err }
 
 // dirPrefix names the directories of running clusters, so stale ones can be

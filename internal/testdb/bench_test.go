@@ -52,7 +52,8 @@ func BenchmarkFirstDatabase(b *testing.B) {
 // Create (template clone plus a connection pool) and Drop.
 func BenchmarkExtraDatabase(b *testing.B) {
 	ctx := context.Background()
-	if _, err := Create(ctx, Config{}); err != nil { // warm: server and template
+	warm, err := Create(ctx, Config{}) // warm: server and template
+	if err != nil {
 		b.Fatal(err)
 	}
 	var create, drop time.Duration
@@ -70,6 +71,9 @@ func BenchmarkExtraDatabase(b *testing.B) {
 			b.Fatal(err)
 		}
 		create, drop = create+t1.Sub(t0), drop+time.Since(t1)
+	}
+	if err := warm.Drop(ctx); err != nil {
+		b.Fatal(err)
 	}
 	b.ReportMetric(float64(create.Milliseconds())/float64(b.N), "create-ms")
 	b.ReportMetric(float64(drop.Milliseconds())/float64(b.N), "drop-ms")

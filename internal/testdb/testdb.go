@@ -21,6 +21,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -64,7 +65,10 @@ type Database struct {
 }
 
 // New returns a fresh, empty database for t.
-func New(t testing.TB) *Database { return NewWithConfig(t, Config{}) }
+func New(t testing.TB) *Database {
+	t.Helper()
+	return NewWithConfig(t, Config{})
+}
 
 // NewWithConfig returns a fresh database for t built from cfg's template.
 func NewWithConfig(t testing.TB, cfg Config) *Database {
@@ -76,13 +80,10 @@ func NewWithConfig(t testing.TB, cfg Config) *Database {
 		t.Fatalf("customdata test database: %v", err)
 	}
 	t.Cleanup(func() {
+		t.Helper()
 		if t.Failed() {
-			if srv, err := server(context.Background()); err == nil && srv.ephemeral {
-				t.Logf("customdata: test failed; database kept until this test process ends "+
-					"(it lives in a throwaway cluster; set DATABASE_URL to keep it longer): %s", d.DSN)
-			} else {
-				t.Logf("customdata: test failed; database kept for inspection: %s", d.DSN)
-			}
+			srv, err := server(context.Background())
+			t.Logf("%s", keptMessage(d.DSN, err == nil && srv.ephemeral))
 			if sqlDB, err := d.DB.DB(); err == nil {
 				_ = sqlDB.Close()
 			}
@@ -97,9 +98,24 @@ func NewWithConfig(t testing.TB, cfg Config) *Database {
 	return d
 }
 
+// keptMessage is what a failed test logs about its kept database: dsn with
+// any password hidden (it can only be DATABASE_URL's), and how long the
+// database stays.
+func keptMessage(dsn string, ephemeral bool) string {
+	shown := redact(dsn)
+	if shown != dsn {
+		shown += " (password hidden: use the one in DATABASE_URL)"
+	}
+	if ephemeral {
+		return "customdata: test failed; database kept until this test process ends " +
+			"(it lives in a throwaway cluster; set DATABASE_URL to keep it longer): " + shown
+	}
+	return "customdata: test failed; database kept for inspection: " + shown
+}
+
 // Create makes a fresh database outside of any test (examples use it). The
 // caller drops it with Drop.
-func Create(ctx context.Context, cfg Config) (*Database, error) {
+func Create(ctx context.Context, cfg Config) (_ *Database, err error) {
 	srv, err := server(ctx)
 	if err != nil {
 		return nil, err
@@ -112,6 +128,11 @@ func Create(ctx context.Context, cfg Config) (*Database, error) {
 	if _, err := srv.admin.ExecContext(ctx, "CREATE DATABASE "+sqlident.Quote(name)+" TEMPLATE "+sqlident.Quote(tpl)); err != nil {
 		return nil, fmt.Errorf("create database %s from template %s: %w", name, tpl, err)
 	}
+	defer func() {
+		if err != nil { // do not leave the new database behind
+			_, _ = srv.admin.ExecContext(context.WithoutCancel(ctx), "DROP DATABASE IF EXISTS "+sqlident.Quote(name)+" WITH (FORCE)")
+		}
+	}()
 	var oid uint32
 	if err := srv.admin.QueryRowContext(ctx, "SELECT oid FROM pg_database WHERE datname = $1", name).Scan(&oid); err != nil {
 		return nil, fmt.Errorf("look up database %s: %w", name, err)
@@ -120,11 +141,17 @@ func Create(ctx context.Context, cfg Config) (*Database, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true})
+	db, err := openDatabase(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", name, err)
 	}
 	return &Database{Name: name, DSN: dsn, OID: oid, DB: db}, nil
+}
+
+// openDatabase opens Create's pool on a new database; a variable so tests
+// can make it fail.
+var openDatabase = func(dsn string) (*gorm.DB, error) {
+	return gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true})
 }
 
 // Drop closes d's pool, drops the database and every role made for its
@@ -262,6 +289,10 @@ func resolve(ctx context.Context, r resolver) (*resolved, error) {
 			return nil, fmt.Errorf("DATABASE_URL (%s) cannot be parsed; fix it, or unset it to use a throwaway local cluster: %w", redact(dsn), err)
 		}
 		db, err := ping(ctx, dsn)
+		if errors.Is(err, errServerTooOld) {
+			return nil, fmt.Errorf("DATABASE_URL (%s) cannot be used; point it at a newer server, "+
+				"or unset DATABASE_URL to use a throwaway local cluster: %w", redact(dsn), err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("DATABASE_URL (%s) is set but connecting to it failed; "+
 				"start that server, fix the URL, or unset DATABASE_URL to use a throwaway local cluster: %w", redact(dsn), err)
@@ -316,6 +347,8 @@ var (
 	kvPassword  = regexp.MustCompile(`(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
 )
 
+// ping connects to dsn and checks that the server is new enough
+// (checkServerVersion).
 func ping(ctx context.Context, dsn string) (*sql.DB, error) {
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
@@ -323,12 +356,38 @@ func ping(ctx context.Context, dsn string) (*sql.DB, error) {
 	}
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := db.PingContext(pctx); err != nil {
+	var num int
+	if err := db.QueryRowContext(pctx, "SELECT current_setting('server_version_num')::int").Scan(&num); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	if err := checkServerVersion(num); err != nil {
 		_ = db.Close()
 		return nil, err
 	}
 	db.SetMaxOpenConns(4)
 	return db, nil
+}
+
+// minServerVersion is the oldest PostgreSQL the harness works with, as a
+// server_version_num: DROP DATABASE ... WITH (FORCE) is new in 13.
+const minServerVersion = 130000
+
+// errServerTooOld is wrapped by checkServerVersion's error.
+var errServerTooOld = errors.New("PostgreSQL server too old")
+
+// checkServerVersion returns an error naming the minimum version when num,
+// a server_version_num, is older than minServerVersion.
+func checkServerVersion(num int) error {
+	if num >= minServerVersion {
+		return nil
+	}
+	version := fmt.Sprintf("%d.%d", num/10000, num%10000) // 10 and later: 120004 is 12.4
+	if num < 100000 {
+		version = fmt.Sprintf("%d.%d.%d", num/10000, num/100%100, num%100) // 90603 is 9.6.3
+	}
+	return fmt.Errorf("%w: it runs %s; customdata's tests need PostgreSQL %d or newer",
+		errServerTooOld, version, minServerVersion/10000)
 }
 
 // template returns the name of cfg's template database, building it once.

@@ -2,9 +2,11 @@ package testdb
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
@@ -64,6 +66,61 @@ func TestDropRemovesDatabaseAndRoles(t *testing.T) {
 	assert.Zero(t, n)
 	require.NoError(t, srv.admin.QueryRow("SELECT count(*) FROM pg_roles WHERE rolname = $1", role).Scan(&n))
 	assert.Zero(t, n)
+}
+
+// TestCreateDropsDatabaseWhenOpenFails is not parallel: it replaces
+// openDatabase, which the parallel tests use once it is restored.
+func TestCreateDropsDatabaseWhenOpenFails(t *testing.T) {
+	ctx := context.Background()
+	var dsn string
+	saved := openDatabase
+	t.Cleanup(func() { openDatabase = saved })
+	openDatabase = func(d string) (*gorm.DB, error) {
+		dsn = d
+		return nil, errors.New("open refused by the test")
+	}
+	_, err := Create(ctx, Config{})
+	require.ErrorContains(t, err, "open refused by the test")
+	require.NotEmpty(t, dsn, "Create got as far as opening the new database")
+	cfg, err := pgx.ParseConfig(dsn)
+	require.NoError(t, err)
+	require.NotEmpty(t, cfg.Database)
+	srv, err := server(ctx)
+	require.NoError(t, err)
+	var n int
+	require.NoError(t, srv.admin.QueryRow("SELECT count(*) FROM pg_database WHERE datname = $1", cfg.Database).Scan(&n))
+	assert.Zero(t, n, "the database Create made is dropped when it cannot be opened")
+}
+
+func TestKeptMessage(t *testing.T) {
+	const secret = "s3cret"
+	got := keptMessage("postgres://u:"+secret+"@h:5432/customdata_t_1", false)
+	assert.Contains(t, got, "postgres://u:xxxxx@h:5432/customdata_t_1")
+	assert.Contains(t, got, "password hidden: use the one in DATABASE_URL")
+	assert.NotContains(t, got, secret)
+	got = keptMessage("host=h user=u password="+secret+" dbname=customdata_t_1", false)
+	assert.Contains(t, got, "dbname=customdata_t_1")
+	assert.Contains(t, got, "DATABASE_URL")
+	assert.NotContains(t, got, secret)
+
+	ephemeral := "postgres://postgres@/customdata_t_1?host=%2Ftmp%2Fcustomdata-pg-1&sslmode=disable"
+	got = keptMessage(ephemeral, true)
+	assert.Contains(t, got, ephemeral, "a DSN without a password is shown as it is")
+	assert.Contains(t, got, "until this test process ends")
+	assert.NotContains(t, got, "password hidden")
+}
+
+func TestCheckServerVersion(t *testing.T) {
+	for _, ok := range []int{130000, 130014, 150020, 170002} {
+		assert.NoError(t, checkServerVersion(ok), ok)
+	}
+	for num, shown := range map[int]string{120004: "12.4", 100000: "10.0", 90603: "9.6.3"} {
+		err := checkServerVersion(num)
+		require.Error(t, err, num)
+		assert.ErrorIs(t, err, errServerTooOld)
+		assert.Contains(t, err.Error(), "it runs "+shown+";")
+		assert.Contains(t, err.Error(), "PostgreSQL 13 or newer")
+	}
 }
 
 func TestWithDatabase(t *testing.T) {
