@@ -81,12 +81,7 @@ func TestPoolRenewsPasswordOnLaterConnections(t *testing.T) {
 	before := storedPassword(t, m, role)
 
 	dials := failFirstDials(m, 1)
-	sqlDB, err := h.DB(ctx).DB()
-	require.NoError(t, err)
-	// Hold the pool's idle connection so the next query needs a new one.
-	held, err := sqlDB.Conn(ctx)
-	require.NoError(t, err)
-	defer held.Close()
+	holdIdleConn(t, h)
 	var one int
 	require.NoError(t, h.DB(ctx).Raw("SELECT 1").Scan(&one).Error)
 	assert.Equal(t, 1, one)
@@ -148,11 +143,7 @@ func TestRotationByAnotherManagerEndsOldHandles(t *testing.T) {
 	// m2's pool needs a new connection; the role's password changed, so the
 	// login fails (simulated: this server trusts local logins).
 	failFirstDials(m2, 1)
-	sqlDB, err := h.DB(ctx).DB()
-	require.NoError(t, err)
-	held, err := sqlDB.Conn(ctx)
-	require.NoError(t, err)
-	defer held.Close()
+	holdIdleConn(t, h)
 	var one int
 	err = h.DB(ctx).Raw("SELECT 1").Scan(&one).Error
 	require.Error(t, err)
@@ -165,4 +156,15 @@ func serverDSNForTest(t *testing.T) string {
 	dsn, _, err := testdb.ServerDSN(context.Background())
 	require.NoError(t, err)
 	return dsn
+}
+
+// holdIdleConn holds h's pool's idle connection until the test ends, so the
+// next query needs a new one.
+func holdIdleConn(t *testing.T, h *Handle) {
+	t.Helper()
+	sqlDB, err := h.DB(context.Background()).DB()
+	require.NoError(t, err)
+	held, err := sqlDB.Conn(context.Background())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = held.Close() })
 }
