@@ -17,12 +17,31 @@ func checkName(name string) error {
 	switch {
 	case name == "":
 		return fmt.Errorf("%w: the name is empty", ErrInvalidName)
+	case len(name) > MaxNameLength:
+		return fmt.Errorf("%w: %q is %d bytes long, longer than the limit of %d", ErrInvalidName, shorten(name), len(name), MaxNameLength)
 	case !utf8.ValidString(name):
 		return fmt.Errorf("%w: %q is not valid UTF-8", ErrInvalidName, name)
 	case strings.IndexByte(name, 0) >= 0:
 		return fmt.Errorf("%w: %q holds a NUL byte", ErrInvalidName, name)
 	}
 	return nil
+}
+
+// maxQuoted is how many bytes of a name or value an error message repeats.
+const maxQuoted = 64
+
+// shorten returns s, or its first maxQuoted bytes (cut at a character
+// boundary) and "...", so that an error message does not repeat a long
+// name or value whole.
+func shorten(s string) string {
+	if len(s) <= maxQuoted {
+		return s
+	}
+	n := maxQuoted
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
 }
 
 // upsertTail is the ON CONFLICT clause shared by SetAttribute and
@@ -175,7 +194,7 @@ func (h *Hub) GetAttribute(ctx context.Context, name string) (value any, ok bool
 	if err != nil {
 		return nil, false, wrapDB(err, "get attribute %q of hub %s", name, h)
 	}
-	v, err := r.value()
+	v, err := r.readValue(name, h)
 	if err != nil {
 		return nil, false, err
 	}
@@ -199,6 +218,12 @@ func (h *Hub) DeleteAttribute(ctx context.Context, name string) (existed bool, e
 
 // Attributes returns every attribute of the hub, in one query. A stored nil
 // is present in the map with a nil value.
+//
+// A stored value that has no Go form (a decimal NaN, which PostgreSQL's
+// numeric accepts and other code may write) does not hide the others: it is
+// left out of the map, and the map of every other attribute is returned
+// with an error that wraps ErrInvalidValue and names each such attribute.
+// On any other error the map is nil.
 func (h *Hub) Attributes(ctx context.Context) (map[string]any, error) {
 	if err := h.bound(); err != nil {
 		return nil, err
@@ -209,18 +234,22 @@ func (h *Hub) Attributes(ctx context.Context) (map[string]any, error) {
 	}
 	defer rows.Close()
 	m := map[string]any{}
+	var bad []error
 	for rows.Next() {
 		var name string
 		var r storedRow
 		if err := rows.Scan(append([]any{&name}, r.dest()...)...); err != nil {
 			return nil, wrapDB(err, "get attributes of hub %s", h)
 		}
-		if m[name], err = r.value(); err != nil {
-			return nil, err
+		v, err := r.readValue(name, h)
+		if err != nil {
+			bad = append(bad, err)
+			continue
 		}
+		m[name] = v
 	}
 	if err := rows.Err(); err != nil {
 		return nil, wrapDB(err, "get attributes of hub %s", h)
 	}
-	return m, nil
+	return m, readErrors(bad)
 }

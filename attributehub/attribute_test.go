@@ -266,6 +266,10 @@ func TestInvalidValuesWriteNothing(t *testing.T) {
 		{"float 1/3", 1.0 / 3, "after the decimal point"},
 		{"decimal beyond 10 integer digits", decimal.RequireFromString("-12345678901"), "before the decimal point"},
 		{"decimal with 11 fraction digits", decimal.RequireFromString("0.00000000001"), "after the decimal point"},
+		// Refused from coefficient and exponent, without spelling out a
+		// billion digits.
+		{"decimal 1e1000000000", decimal.New(1, 1_000_000_000), "before the decimal point"},
+		{"decimal 1e-1000000000", decimal.New(1, -1_000_000_000), "after the decimal point"},
 		{"uint64 beyond bigint", uint64(math.MaxUint64), "beyond the int_value column"},
 		{"text over the limit", strings.Repeat("a", attributehub.MaxValueLength+1), "longer than the limit"},
 		{"JSON over the limit", []string{strings.Repeat("a", attributehub.MaxValueLength)}, "longer than the limit"},
@@ -343,6 +347,7 @@ func TestCanvasStyleTextIndex(t *testing.T) {
 	var pg *pgconn.PgError
 	require.ErrorAs(t, err, &pg)
 	assert.Equal(t, "54000", pg.Code)
+	assert.Contains(t, err.Error(), `index "canvas_style_text_idx"`, "the error names the index PostgreSQL names")
 	_, ok, err := h.GetAttribute(ctx, "btree")
 	require.NoError(t, err)
 	assert.False(t, ok)
@@ -554,4 +559,121 @@ func TestCanvasIntColumn(t *testing.T) {
 	all, err := h.Attributes(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"fits": int64(math.MaxInt32)}, all)
+}
+
+// selfPtr is a pointer type whose values can point to themselves.
+type selfPtr *selfPtr
+
+// TestSelfReferentialPointers: a value that points to itself is refused with
+// an error, never followed until the stack overflows.
+func TestSelfReferentialPointers(t *testing.T) {
+	t.Parallel()
+	db, admin := newDB(t)
+	ctx := context.Background()
+	h, err := attributehub.Create(ctx, db, "cycle", "h")
+	require.NoError(t, err)
+
+	var x any
+	x = &x
+	var p selfPtr
+	p = &p
+	cases := []struct {
+		name  string
+		value any
+	}{
+		{"an any that points to itself", x},
+		{"type P *P", p},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := attributehub.KindOf(c.value)
+			require.ErrorIs(t, err, attributehub.ErrInvalidValue)
+			assert.Contains(t, err.Error(), "pointers nested deeper than")
+
+			err = h.SetAttribute(ctx, "x", c.value)
+			require.ErrorIs(t, err, attributehub.ErrInvalidValue)
+			assert.Contains(t, err.Error(), `"x"`, "the error names the attribute")
+			assert.ErrorIs(t, h.SetAttributes(ctx, map[string]any{"good": 1, "x": c.value}), attributehub.ErrInvalidValue)
+
+			assert.ErrorIs(t, attributehub.Where("x").Eq(c.value).Err(), attributehub.ErrInvalidValue)
+			assert.ErrorIs(t, attributehub.Where("x").In(c.value).Err(), attributehub.ErrInvalidValue)
+
+			_, _, err = attributehub.Value[int](map[string]any{"x": c.value}, "x")
+			assert.ErrorIs(t, err, attributehub.ErrTypeMismatch)
+		})
+	}
+	var n int64
+	require.NoError(t, admin.Raw(`SELECT count(*) FROM acme__hub_test.custom_attribute`).Scan(&n).Error)
+	assert.Zero(t, n, "nothing was written")
+
+	t.Run("read as a self-referential pointer type", func(t *testing.T) {
+		require.NoError(t, h.SetAttribute(ctx, "n", 1))
+		_, _, err := attributehub.Attribute[selfPtr](ctx, h, "n")
+		var tm *attributehub.TypeMismatchError
+		require.ErrorAs(t, err, &tm)
+		assert.Equal(t, "n", tm.Name)
+		assert.Contains(t, err.Error(), "pointers nested deeper than")
+		_, _, err = attributehub.Value[selfPtr](map[string]any{"n": int64(1)}, "n")
+		assert.ErrorIs(t, err, attributehub.ErrTypeMismatch)
+
+		got, ok, err := attributehub.Value[selfPtr](map[string]any{"nil": nil}, "nil")
+		require.NoError(t, err, "a stored nil is the nil pointer")
+		assert.True(t, ok)
+		assert.Nil(t, got)
+	})
+}
+
+// TestNameLength: a name longer than MaxNameLength bytes is refused with
+// ErrInvalidName before anything is sent, and the message does not repeat
+// the whole name; a name at the limit is stored and read back.
+func TestNameLength(t *testing.T) {
+	t.Parallel()
+	db, _ := newDB(t)
+	ctx := context.Background()
+	h, err := attributehub.Create(ctx, db, "names", "long")
+	require.NoError(t, err)
+
+	atLimit := map[string]string{
+		"ASCII":      strings.Repeat("n", attributehub.MaxNameLength),
+		"multi-byte": strings.Repeat("é", attributehub.MaxNameLength/2),
+	}
+	for kind, name := range atLimit {
+		require.NoError(t, h.SetAttribute(ctx, name, kind), kind)
+		v, ok, err := h.GetAttribute(ctx, name)
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.Equal(t, kind, v)
+	}
+
+	b := make([]byte, 2000)
+	_, _ = rand.Read(b)
+	cases := []struct {
+		name string
+		attr string
+	}{
+		{"one byte over", strings.Repeat("n", attributehub.MaxNameLength+1)},
+		{"multi-byte, over in bytes", strings.Repeat("é", attributehub.MaxNameLength/2) + "é"},
+		{"past the primary key's btree limit", hex.EncodeToString(b)}, // incompressible, 4,000 bytes
+	}
+	sent := countStatements(t, db)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			check := func(err error) {
+				t.Helper()
+				require.ErrorIs(t, err, attributehub.ErrInvalidName)
+				assert.Contains(t, err.Error(), "longer than the limit")
+				assert.Less(t, len(err.Error()), 300, "the message does not hold the whole name: %s", err)
+			}
+			check(h.SetAttribute(ctx, c.attr, 1))
+			check(h.SetAttributes(ctx, map[string]any{"ok": 1, c.attr: 1}))
+			_, _, err := h.GetAttribute(ctx, c.attr)
+			check(err)
+			_, err = h.DeleteAttribute(ctx, c.attr)
+			check(err)
+			check(attributehub.Where(c.attr).Eq(1).Err())
+			_, err = attributehub.Load(ctx, db, []*attributehub.Hub{h}, attributehub.LoadOptions{Only: []string{c.attr}})
+			check(err)
+		})
+	}
+	assert.Zero(t, sent.Load(), "nothing was sent")
 }

@@ -3,6 +3,7 @@ package attributehub
 import (
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -40,7 +41,8 @@ func (r *storedRow) dest() []any {
 // value converts the row to its Go value. If a row written by other code has
 // more than one value column set, the one Canvas's Python SDK reads wins:
 // text, date, timestamp, int, decimal, bool, json (CustomAttribute.value's
-// order).
+// order). A value that has no Go form (a decimal NaN written by other code)
+// is an error wrapping ErrInvalidValue; readValue names the attribute.
 func (r *storedRow) value() (any, error) {
 	switch {
 	case r.text.Valid:
@@ -48,7 +50,7 @@ func (r *storedRow) value() (any, error) {
 	case r.date.Valid:
 		d, err := civil.Parse(r.date.String)
 		if err != nil {
-			return nil, fmt.Errorf("attributehub: read date_value %q: %w", r.date.String, err)
+			return nil, invalid("date_value %q cannot be read as a civil.Date: %w", shorten(r.date.String), err)
 		}
 		return d, nil
 	case r.ts.Valid:
@@ -64,7 +66,8 @@ func (r *storedRow) value() (any, error) {
 		}
 		d, err := decimal.NewFromString(txt)
 		if err != nil {
-			return nil, fmt.Errorf("attributehub: read decimal_value %q: %w", r.dec.String, err)
+			return nil, invalid("decimal_value %q cannot be read as a decimal.Decimal (numeric accepts NaN, which "+
+				"this package never writes): %w", shorten(r.dec.String), err)
 		}
 		return d, nil
 	case r.b.Valid:
@@ -73,4 +76,26 @@ func (r *storedRow) value() (any, error) {
 		return json.RawMessage(r.json.String), nil
 	}
 	return nil, nil
+}
+
+// readValue is r.value() with an error that names the attribute and its hub.
+func (r *storedRow) readValue(name string, h *Hub) (any, error) {
+	v, err := r.value()
+	if err != nil {
+		return nil, fmt.Errorf("read attribute %q of hub %s: %w", shorten(name), h, err)
+	}
+	return v, nil
+}
+
+// maxReadErrors is how many unreadable attributes one error lists.
+const maxReadErrors = 10
+
+// readErrors joins the errors of the attributes that a read of many could
+// not convert (nil for none); the first maxReadErrors are listed.
+func readErrors(errs []error) error {
+	if n := len(errs); n > maxReadErrors {
+		errs = append(errs[:maxReadErrors:maxReadErrors],
+			fmt.Errorf("%w: %d more attributes cannot be read", ErrInvalidValue, n-maxReadErrors))
+	}
+	return errors.Join(errs...)
 }

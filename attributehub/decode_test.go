@@ -115,3 +115,70 @@ func TestReadPrecedenceLikePython(t *testing.T) {
 		})
 	}
 }
+
+// TestUnreadableStoredValue: a decimal NaN written by other code (numeric
+// accepts it; decimal.Decimal cannot hold it) is an error wrapping
+// ErrInvalidValue that names the attribute; reads of many attributes still
+// return every other attribute, with that error.
+func TestUnreadableStoredValue(t *testing.T) {
+	t.Parallel()
+	db, admin := newDB(t)
+	ctx := context.Background()
+	h, err := attributehub.Create(ctx, db, "nan", "h")
+	require.NoError(t, err)
+	other, err := attributehub.Create(ctx, db, "nan", "other")
+	require.NoError(t, err)
+	require.NoError(t, h.SetAttributes(ctx, map[string]any{"good": 1, "dec": 1.5}))
+	require.NoError(t, other.SetAttribute(ctx, "good", 2))
+	require.NoError(t, admin.Exec(`INSERT INTO acme__hub_test.custom_attribute (hub_id, name, decimal_value) VALUES (?, 'bad', 'NaN')`, h.DBID).Error)
+
+	checkErr := func(t *testing.T, err error) {
+		t.Helper()
+		require.ErrorIs(t, err, attributehub.ErrInvalidValue)
+		assert.Contains(t, err.Error(), `attribute "bad" of hub nan/h`)
+		assert.Contains(t, err.Error(), "NaN")
+	}
+	wantH := map[string]any{"good": int64(1), "dec": decimal.RequireFromString("1.5")}
+	checkValues := func(t *testing.T, want, got map[string]any) {
+		t.Helper()
+		assert.Len(t, got, len(want))
+		for k, v := range want {
+			assertSameValue(t, v, got[k])
+		}
+	}
+
+	t.Run("GetAttribute", func(t *testing.T) {
+		_, _, err := h.GetAttribute(ctx, "bad")
+		checkErr(t, err)
+		_, _, err = attributehub.Attribute[decimal.Decimal](ctx, h, "bad")
+		checkErr(t, err)
+		v, ok, err := h.GetAttribute(ctx, "good")
+		require.NoError(t, err)
+		assert.True(t, ok)
+		assert.Equal(t, int64(1), v)
+	})
+	t.Run("Attributes", func(t *testing.T) {
+		all, err := h.Attributes(ctx)
+		checkErr(t, err)
+		checkValues(t, wantH, all)
+	})
+	t.Run("ListWithAttributes", func(t *testing.T) {
+		listed, err := attributehub.ListWithAttributes(ctx, db, "nan", attributehub.LoadOptions{})
+		checkErr(t, err)
+		require.Len(t, listed, 2)
+		assert.Equal(t, "h", listed[0].ID)
+		checkValues(t, wantH, listed[0].Values)
+		assert.Equal(t, map[string]any{"good": int64(2)}, listed[1].Values)
+
+		only, err := attributehub.ListWithAttributes(ctx, db, "nan", attributehub.LoadOptions{Only: []string{"good"}})
+		require.NoError(t, err, "the bad attribute is not read")
+		assert.Len(t, only, 2)
+	})
+	t.Run("Load", func(t *testing.T) {
+		loaded, err := attributehub.Load(ctx, db, []*attributehub.Hub{other, h}, attributehub.LoadOptions{})
+		checkErr(t, err)
+		require.Len(t, loaded, 2)
+		assert.Equal(t, map[string]any{"good": int64(2)}, loaded[0].Values)
+		checkValues(t, wantH, loaded[1].Values)
+	})
+}

@@ -6,7 +6,10 @@
 // the namespace (rows of attribute_hub). Its attributes are rows of
 // custom_attribute, keyed by (hub, name), with one typed column per value
 // kind; the others are NULL, and a stored nil is a row with every value
-// column NULL.
+// column NULL. A name is non-empty UTF-8 without NUL, of at most
+// MaxNameLength (1,000) bytes, so that it always fits the primary key's
+// btree index (whose entries hold about 2,700 bytes); a longer name is
+// refused with ErrInvalidName before anything is sent.
 //
 // Every function works on a namespace-scoped *gorm.DB (a namespace handle's
 // DB(ctx)); every statement names its tables schema-qualified and passes
@@ -54,11 +57,16 @@
 // A row written by other code with more than one value column set reads as
 // Canvas's Python SDK reads it: the first set column of text, date,
 // timestamp, int, decimal, bool, json. Reads do not depend on the session's
-// DateStyle or TimeZone.
+// DateStyle or TimeZone. A value such code may store that has no Go form (a
+// decimal NaN: numeric accepts it) reads as an error wrapping
+// ErrInvalidValue that names the attribute; Attributes, ListWithAttributes
+// and Load leave it out and return everything else with that error.
 //
-// A pointer stores what it points to. GetAttribute returns the "read back
-// as" types; Attribute[T] and Value[T] convert to other types by the rules
-// documented on Value, and report a mismatch as a *TypeMismatchError.
+// A pointer stores what it points to; pointers nested more than 32 deep (a
+// pointer that points to itself, var x any; x = &x) are refused with
+// ErrInvalidValue. GetAttribute returns the "read back as" types;
+// Attribute[T] and Value[T] convert to other types by the rules documented
+// on Value, and report a mismatch as a *TypeMismatchError.
 //
 // Nothing is stored with silent loss; such values are refused with an error
 // wrapping ErrInvalidValue before anything is written:
@@ -98,5 +106,9 @@
 // operands of one kind. Operands need only be comparable, not storable: a
 // decimal or float of any size or precision, text beyond MaxValueLength, and
 // a uint64 above math.MaxInt64 (compared with int_value as numeric) are
-// compared exactly; NaN and infinities are refused.
+// compared exactly; NaN and infinities are refused. A time with nanoseconds
+// below a microsecond compares exactly too, with stored times, which have
+// whole microseconds: Lt and Lte match stored times at or before its
+// microsecond, Gt and Gte those after it, Eq matches nothing and In ignores
+// it.
 package attributehub

@@ -24,8 +24,8 @@ var (
 	// characters, not valid UTF-8 or holds a NUL byte; or a *Hub was not
 	// obtained from this package.
 	ErrInvalidHub = errors.New("attributehub: invalid hub")
-	// ErrInvalidName: an attribute name is empty, not valid UTF-8 or holds a
-	// NUL byte.
+	// ErrInvalidName: an attribute name is empty, longer than MaxNameLength
+	// bytes, not valid UTF-8 or holds a NUL byte.
 	ErrInvalidName = errors.New("attributehub: invalid attribute name")
 	// ErrInvalidValue: a value cannot be stored without loss (NaN, infinity,
 	// out of range, too many digits, too long, unsupported Go type, ...).
@@ -93,7 +93,14 @@ func wrapDB(err error, format string, args ...any) error {
 	if err == nil {
 		return nil
 	}
-	what := fmt.Sprintf(format, args...)
+	short := make([]any, len(args)) // long names and values are not repeated whole
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			a = shorten(s)
+		}
+		short[i] = a
+	}
+	what := fmt.Sprintf(format, short...)
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
 		switch pg.Code {
@@ -106,9 +113,12 @@ func wrapDB(err error, format string, args ...any) error {
 		case sqlstateUntranslatable:
 			return fmt.Errorf("%w: %s: PostgreSQL cannot store the value (a NUL character, \\u0000, in JSON): %w", ErrInvalidValue, what, err)
 		case sqlstateProgramLimit:
-			return fmt.Errorf("%w: %s: the value is too large for an index of the table (a btree index on text_value, as a "+
-				"namespace made elsewhere may have, holds at most about 2,700 bytes; store long text as JSON or in a custom model): %w",
-				ErrInvalidValue, what, err)
+			if pg.ConstraintName == "" {
+				return fmt.Errorf("%w: %s: the value is beyond a limit of PostgreSQL: %w", ErrInvalidValue, what, err)
+			}
+			return fmt.Errorf("%w: %s: an entry is too large for index %q of the table (a btree index holds entries of "+
+				"at most about 2,700 bytes; long text that such an index refuses can be stored as JSON or in a custom "+
+				"model): %w", ErrInvalidValue, what, pg.ConstraintName, err)
 		}
 	}
 	return fmt.Errorf("attributehub: %s: %w", what, err)

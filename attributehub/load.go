@@ -35,7 +35,10 @@ func (o LoadOptions) check() error {
 }
 
 // ListWithAttributes returns the hubs of type typ, ordered by id, each with
-// its attributes, in one query (hubs LEFT JOIN attributes).
+// its attributes, in one query (hubs LEFT JOIN attributes). A stored value
+// that has no Go form is left out and reported as by Hub.Attributes: every
+// hub and every other attribute is returned, with an error that wraps
+// ErrInvalidValue and names each such attribute and its hub.
 func ListWithAttributes(ctx context.Context, db *gorm.DB, typ string, opts LoadOptions) ([]HubWithAttributes, error) {
 	if err := checkHubField("type", typ); err != nil {
 		return nil, err
@@ -62,7 +65,10 @@ func ListWithAttributes(ctx context.Context, db *gorm.DB, typ string, opts LoadO
 		return nil, wrapDB(err, "list hubs of type %q with attributes", typ)
 	}
 	defer rows.Close()
-	var out []HubWithAttributes
+	var (
+		out []HubWithAttributes
+		bad []error
+	)
 	for rows.Next() {
 		var (
 			h    = &Hub{db: db, t: t}
@@ -78,22 +84,26 @@ func ListWithAttributes(ctx context.Context, db *gorm.DB, typ string, opts LoadO
 		if name == nil {
 			continue // a hub without (matching) attributes
 		}
-		v, err := r.value()
+		v, err := r.readValue(*name, h)
 		if err != nil {
-			return nil, err
+			bad = append(bad, err)
+			continue
 		}
 		out[len(out)-1].Values[*name] = v
 	}
 	if err := rows.Err(); err != nil {
 		return nil, wrapDB(err, "list hubs of type %q with attributes", typ)
 	}
-	return out, nil
+	return out, readErrors(bad)
 }
 
 // Load fetches the attributes of many hubs (for example the result of Find)
 // in one query (hub_id = ANY(...)). The result is in the order of hubs.
 // Every hub must come from db's namespace; a hub of another namespace is
-// refused with an error wrapping ErrInvalidHub before anything is read.
+// refused with an error wrapping ErrInvalidHub before anything is read. A
+// stored value that has no Go form is left out and reported as by
+// Hub.Attributes: every other attribute is returned, with an error that
+// wraps ErrInvalidValue and names each such attribute and its hub.
 func Load(ctx context.Context, db *gorm.DB, hubs []*Hub, opts LoadOptions) ([]HubWithAttributes, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
@@ -136,6 +146,7 @@ func Load(ctx context.Context, db *gorm.DB, hubs []*Hub, opts LoadOptions) ([]Hu
 		return nil, wrapDB(err, "load attributes of %d hubs", len(hubs))
 	}
 	defer rows.Close()
+	var bad []error
 	for rows.Next() {
 		var (
 			id   int64
@@ -145,9 +156,10 @@ func Load(ctx context.Context, db *gorm.DB, hubs []*Hub, opts LoadOptions) ([]Hu
 		if err := rows.Scan(append([]any{&id, &name}, r.dest()...)...); err != nil {
 			return nil, wrapDB(err, "load attributes of %d hubs", len(hubs))
 		}
-		v, err := r.value()
+		v, err := r.readValue(name, out[byID[id][0]].Hub)
 		if err != nil {
-			return nil, err
+			bad = append(bad, err)
+			continue
 		}
 		for _, i := range byID[id] {
 			out[i].Values[name] = v
@@ -156,5 +168,5 @@ func Load(ctx context.Context, db *gorm.DB, hubs []*Hub, opts LoadOptions) ([]Hu
 	if err := rows.Err(); err != nil {
 		return nil, wrapDB(err, "load attributes of %d hubs", len(hubs))
 	}
-	return out, nil
+	return out, readErrors(bad)
 }

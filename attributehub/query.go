@@ -24,9 +24,12 @@ type Field struct{ name string }
 // An operand need not be storable, only comparable: Lt(1e12),
 // Gt(0.12345678901) and text longer than MaxValueLength compare exactly, and
 // a uint64 above math.MaxInt64 compares int_value as numeric (so Lt(uint64
-// max) matches every int). NaN, infinities, invalid UTF-8, NUL, invalid
-// dates and times outside the years 1 to 9999 make the Condition carry an
-// error wrapping ErrInvalidValue.
+// max) matches every int). A time with nanoseconds below a microsecond
+// compares exactly with the stored times, which have whole microseconds: Lt
+// and Lte match those at or before its microsecond, Gt and Gte those after
+// it; Eq matches nothing and In ignores it. NaN, infinities, invalid UTF-8,
+// NUL, invalid dates and times outside the years 1 to 9999 make the
+// Condition carry an error wrapping ErrInvalidValue.
 func Where(name string) Field { return Field{name: name} }
 
 // op is a comparison operator.
@@ -52,7 +55,10 @@ type Condition struct {
 	// numeric: an int operand is beyond bigint (a uint64 above
 	// math.MaxInt64); int_value is then compared as numeric.
 	numeric bool
-	err     error
+	// none: Eq with a time finer than a microsecond, which no stored time
+	// equals; values holds the time's exact form.
+	none bool
+	err  error
 }
 
 // Eq matches hubs whose attribute equals v. Eq(nil) matches a stored nil.
@@ -95,6 +101,9 @@ func (f Field) In(vs ...any) Condition {
 			return c
 		}
 		c.kind = e.kind
+		if e.fine != "" {
+			continue // a time finer than a microsecond equals no stored time
+		}
 		c.numeric = c.numeric || beyondBigint(e)
 		c.values = append(c.values, e.text)
 	}
@@ -119,6 +128,21 @@ func (f Field) compare(o op, v any) Condition {
 			c.err = fmt.Errorf("%w: Where(%q) %s %s: only text, int, decimal, date and timestamp values are ordered",
 				ErrInvalidQuery, f.name, o, e.kind)
 			return c
+		}
+	}
+	if e.fine != "" {
+		// Stored times have whole microseconds, and e.text is the operand
+		// truncated to one: a stored time is below the operand exactly when
+		// it is at or below e.text, and none equals it.
+		switch o {
+		case opEq:
+			c.none = true
+			c.values = []string{e.fine}
+			return c
+		case opLt:
+			c.op = opLte
+		case opGte:
+			c.op = opGt
 		}
 	}
 	if e.kind != KindNull {
@@ -155,6 +179,9 @@ func (c Condition) String() string {
 	if c.op == opEq && c.kind == KindNull {
 		return c.name + " is nil"
 	}
+	if c.none {
+		return fmt.Sprintf("%s = %s (%s): matches nothing, stored times have whole microseconds", c.name, c.values[0], c.kind.Column())
+	}
 	if c.op == opIn {
 		return fmt.Sprintf("%s in (%s) (%s)", c.name, strings.Join(c.values, ", "), c.kind.Column())
 	}
@@ -176,7 +203,7 @@ func (c Condition) sql(b *strings.Builder, args []any, attr string) []any {
 		for _, col := range valueColumns {
 			b.WriteString(" AND a." + col.name + " IS NULL")
 		}
-	case c.op == opIn && len(c.values) == 0:
+	case c.none, c.op == opIn && len(c.values) == 0:
 		b.WriteString(" AND FALSE")
 	case c.op == opIn:
 		col := valueColumns[c.kind-1]

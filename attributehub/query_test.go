@@ -148,7 +148,8 @@ func TestFindOperandsBeyondStorage(t *testing.T) {
 			assert.Equal(t, c.want, ids)
 		})
 	}
-	for _, c := range []attributehub.Condition{w("score").Gt(math.NaN()), w("score").Lt(math.Inf(-1)), w("s").Eq("a\x00")} {
+	for _, c := range []attributehub.Condition{w("score").Gt(math.NaN()), w("score").Lt(math.Inf(-1)), w("s").Eq("a\x00"),
+		w("score").Gt(decimal.New(1, 1_000_000_000)), w("score").Lt(decimal.New(1, -1_000_000_000))} {
 		assert.ErrorIs(t, c.Err(), attributehub.ErrInvalidValue, "%s", c)
 	}
 }
@@ -158,14 +159,75 @@ func zero() float64 { return 0 }
 func TestConditionString(t *testing.T) {
 	t.Parallel()
 	w := attributehub.Where
+	micro := time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)
+	fine := time.Date(2026, 1, 2, 3, 4, 5, 6789, time.UTC) // nanoseconds below a microsecond
 	cases := map[string]attributehub.Condition{
 		"zero Condition (build conditions with Where)": {},
 		"n in () ()":                   w("n").In(),
 		"score >= 1.5 (decimal_value)": w("score").Gte(1.5),
-		"seen < 2026-01-02T03:04:05.000006Z (timestamp_value)": w("seen").Lt(time.Date(2026, 1, 2, 3, 4, 5, 6789, time.UTC)),
+		"seen < 2026-01-02T03:04:05.000006Z (timestamp_value)":  w("seen").Lt(micro),
+		"seen <= 2026-01-02T03:04:05.000006Z (timestamp_value)": w("seen").Lt(fine),
+		"seen > 2026-01-02T03:04:05.000006Z (timestamp_value)":  w("seen").Gte(fine),
 	}
 	for want, c := range cases {
 		assert.Equal(t, want, c.String())
 	}
+	assert.Equal(t, "seen = 2026-01-02T03:04:05.000006789Z (timestamp_value): matches nothing, stored times have whole microseconds",
+		w("seen").Eq(fine).String())
 	assert.Contains(t, w("b").Gt(false).String(), "invalid condition")
+}
+
+// TestFindTimeFinerThanMicroseconds: stored times have whole microseconds;
+// an operand with nanoseconds below a microsecond still compares exactly
+// (it lies strictly between two storable times).
+func TestFindTimeFinerThanMicroseconds(t *testing.T) {
+	t.Parallel()
+	db, _ := newDB(t)
+	ctx := context.Background()
+	at := time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)
+	old := time.Date(1960, 1, 1, 0, 0, 0, 1000, time.UTC) // before 1970: negative Unix time
+	for id, seen := range map[string]time.Time{"before": at.Add(-time.Microsecond), "at": at, "after": at.Add(time.Microsecond)} {
+		h, err := attributehub.Create(ctx, db, "fine", id)
+		require.NoError(t, err)
+		require.NoError(t, h.SetAttribute(ctx, "seen", seen))
+		if id == "at" {
+			require.NoError(t, h.SetAttribute(ctx, "old", old))
+		}
+	}
+	fine := at.Add(789 * time.Nanosecond) // after "at", before "after"
+	oldFine := old.Add(500 * time.Nanosecond)
+	w := attributehub.Where
+	cases := []struct {
+		name string
+		cond attributehub.Condition
+		want []string
+	}{
+		{"lt", w("seen").Lt(fine), []string{"at", "before"}},
+		{"lte", w("seen").Lte(fine), []string{"at", "before"}},
+		{"gt", w("seen").Gt(fine), []string{"after"}},
+		{"gte", w("seen").Gte(fine), []string{"after"}},
+		{"eq", w("seen").Eq(fine), nil},
+		{"in", w("seen").In(fine), nil},
+		{"in with an exact operand", w("seen").In(fine, at.Add(time.Microsecond)), []string{"after"}},
+		{"lt in another zone", w("seen").Lt(fine.In(time.FixedZone("X", -3600))), []string{"at", "before"}},
+		{"gte through a pointer", w("seen").Gte(&fine), []string{"after"}},
+		{"exact eq", w("seen").Eq(at), []string{"at"}},
+		{"exact lt", w("seen").Lt(at), []string{"before"}},
+		{"exact gte", w("seen").Gte(at), []string{"after", "at"}},
+		{"before 1970: lt", w("old").Lt(oldFine), []string{"at"}},
+		{"before 1970: gte", w("old").Gte(oldFine), nil},
+		{"before 1970: gt just below", w("old").Gt(old.Add(-500 * time.Nanosecond)), []string{"at"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			require.NoError(t, c.cond.Err())
+			hubs, err := attributehub.Find(ctx, db, "fine", c.cond)
+			require.NoError(t, err)
+			var ids []string
+			for _, h := range hubs {
+				ids = append(ids, h.ID)
+			}
+			assert.Equal(t, c.want, ids)
+		})
+	}
 }

@@ -37,7 +37,8 @@ func Attribute[T any](ctx context.Context, h *Hub, name string) (value T, ok boo
 //     a mismatch for every other T.
 //   - string kinds: a text value.
 //   - integer kinds: an int value within T's range, or a decimal value with
-//     no fraction within T's range.
+//     no fraction within T's range (a decimal in a map built by hand may be
+//     of any size; beyond T's range it is a mismatch).
 //   - float32, float64: an int value of at most 2^24 / 2^53 in magnitude, or a
 //     decimal value that equals the shortest decimal form of the nearest
 //     float (so a stored 0.1 reads as 0.1, but 0.1234567891 as float32 is a
@@ -50,7 +51,8 @@ func Attribute[T any](ctx context.Context, h *Hub, name string) (value T, ok boo
 //   - any T but time.Time, civil.Date and decimal.Decimal: a JSON value,
 //     decoded with json.Unmarshal (structs, maps, slices; a JSON string into
 //     a string T).
-//   - *X: as X, then its address.
+//   - *X: as X, then its address (at most 32 pointers deep: a pointer
+//     type that points to itself, type P *P, is a mismatch).
 func Value[T any](values map[string]any, name string) (value T, ok bool, err error) {
 	var zero T
 	v, ok := values[name]
@@ -68,7 +70,7 @@ func convert[T any](name string, v any) (T, error) {
 	}
 	want := reflect.TypeFor[T]()
 	dst := reflect.New(want).Elem()
-	if err := assign(dst, v); err != nil {
+	if err := assign(dst, v, 0); err != nil {
 		e := &TypeMismatchError{Name: name, Stored: kindOfStored(v), Want: want}
 		if !errors.Is(err, errMismatch) {
 			e.Err = err
@@ -81,7 +83,9 @@ func convert[T any](name string, v any) (T, error) {
 // errMismatch is assign's plain "these kinds do not convert" (no reason to add).
 var errMismatch = errors.New("mismatch")
 
-func assign(dst reflect.Value, v any) error {
+// assign sets dst to v converted; depth counts the pointer types of T
+// followed to reach dst.
+func assign(dst reflect.Value, v any, depth int) error {
 	t := dst.Type()
 	if v == nil {
 		switch t.Kind() {
@@ -98,8 +102,11 @@ func assign(dst reflect.Value, v any) error {
 		return errMismatch
 	}
 	if t.Kind() == reflect.Pointer {
+		if depth >= maxPointerDepth {
+			return fmt.Errorf("pointers nested deeper than %d (a pointer type that points to itself?)", maxPointerDepth)
+		}
 		p := reflect.New(t.Elem())
-		if err := assign(p.Elem(), v); err != nil {
+		if err := assign(p.Elem(), v, depth+1); err != nil {
 			return err
 		}
 		dst.Set(p)
@@ -188,7 +195,22 @@ func assignDecimal(dst reflect.Value, d decimal.Decimal) error {
 		if !d.IsInteger() {
 			return fmt.Errorf("%s has a fraction", d)
 		}
-		return assignInt(dst, d.IntPart()) // |d| < 1e10: IntPart is exact
+		// A decimal read from the column is below 1e10, but one in a map
+		// built by hand may be of any size. 1e20 is beyond every integer
+		// type; checking the exponent first refuses a huge one (1e1000000)
+		// without writing out its digits.
+		if !d.IsZero() && d.Exponent() >= 20 {
+			return fmt.Errorf("%se%d is out of %v's range", d.Coefficient(), d.Exponent(), t)
+		}
+		i := d.BigInt()
+		switch {
+		case i.IsInt64():
+			return assignInt(dst, i.Int64())
+		case i.IsUint64() && t.Kind() >= reflect.Uint && t.Kind() <= reflect.Uintptr && !dst.OverflowUint(i.Uint64()):
+			dst.SetUint(i.Uint64())
+			return nil
+		}
+		return fmt.Errorf("%s is out of %v's range", d, t)
 	case reflect.Float32:
 		f := float32(d.InexactFloat64())
 		if !decimal.NewFromFloat32(f).Equal(d) || math.IsInf(float64(f), 0) {

@@ -3,6 +3,7 @@ package attributehub_test
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"testing"
 	"time"
 
@@ -100,3 +101,52 @@ func TestAttributeTyped(t *testing.T) {
 }
 
 type level string
+
+// value is Value[T] of a one-entry map with the result boxed, so cases of
+// many T fit one table.
+func value[T any](v any) func() (any, error) {
+	return func() (any, error) {
+		got, _, err := attributehub.Value[T](map[string]any{"x": v}, "x")
+		return got, err
+	}
+}
+
+// TestValueDecimalToInteger: a decimal (in a map built by hand, not read
+// from the column) converts to an integer type only within its range.
+func TestValueDecimalToInteger(t *testing.T) {
+	t.Parallel()
+	dec := decimal.RequireFromString
+	cases := []struct {
+		name string
+		read func() (any, error)
+		want any // nil: a mismatch, out of range
+	}{
+		{"int64 from 1e30", value[int64](decimal.New(1, 30)), nil},
+		{"int64 from -1e30", value[int64](decimal.New(-1, 30)), nil},
+		{"int8 from 1e30", value[int8](decimal.New(1, 30)), nil},
+		{"int from 2^64", value[int](dec("18446744073709551616")), nil},
+		{"int64 from a huge exponent", value[int64](decimal.New(1, math.MaxInt32)), nil},
+		{"int64 from max int64 + 1", value[int64](dec("9223372036854775808")), nil},
+		{"uint64 from 2^64", value[uint64](dec("18446744073709551616")), nil},
+		{"uint64 from -1", value[uint64](dec("-1")), nil},
+		{"int64 from max int64", value[int64](dec("9223372036854775807")), int64(math.MaxInt64)},
+		{"int64 from min int64", value[int64](dec("-9223372036854775808")), int64(math.MinInt64)},
+		{"uint64 from max uint64", value[uint64](dec("18446744073709551615")), uint64(math.MaxUint64)},
+		{"int from 1.5e3", value[int](dec("1.5e3")), 1500},
+		{"int from zero with a large exponent", value[int](decimal.New(0, 40)), 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := c.read()
+			if c.want != nil {
+				require.NoError(t, err)
+				assert.Equal(t, c.want, got)
+				return
+			}
+			var tm *attributehub.TypeMismatchError
+			require.ErrorAs(t, err, &tm)
+			assert.Equal(t, attributehub.KindDecimal, tm.Stored)
+			assert.Contains(t, err.Error(), "out of "+tm.Want.String()+"'s range")
+		})
+	}
+}

@@ -23,6 +23,11 @@ const (
 	// MaxHubField is the most characters a hub's type or id may have
 	// (varchar(100)).
 	MaxHubField = 100
+	// MaxNameLength is the most bytes (of UTF-8) an attribute name may
+	// have. The primary key's btree index on (hub_id, name) holds entries of
+	// at most about 2,700 bytes; a limit in bytes, well within it, means a
+	// name within the limit is always stored, whatever its characters.
+	MaxNameLength = 1_000
 	// MaxValueLength is the most characters (Unicode code points, as Python's
 	// len counts them) a text value or a JSON value's encoding may have.
 	MaxValueLength = 1_048_576
@@ -96,6 +101,10 @@ func KindOf(v any) (Kind, error) {
 type encoded struct {
 	kind Kind
 	text string
+	// fine, for a time with nanoseconds below a microsecond, is its exact
+	// form; text is then the time truncated to microseconds, which is what
+	// the column stores.
+	fine string
 }
 
 var (
@@ -112,7 +121,7 @@ func invalid(format string, args ...any) error {
 
 // encode turns a Go value into its stored form. It is the one place that
 // decides which column a value goes to.
-func encode(v any) (encoded, error) { return encodeAs(v, false) }
+func encode(v any) (encoded, error) { return encodeAs(v, false, 0) }
 
 // encodeOperand encodes a query operand: the kind (column) is chosen as by
 // encode, but limits that only protect stored values are lifted, since a
@@ -121,20 +130,26 @@ func encode(v any) (encoded, error) { return encodeAs(v, false) }
 // text then needs a numeric cast, see Condition), text and JSON beyond
 // MaxValueLength. NaN, infinities, invalid UTF-8, NUL and invalid dates or
 // times are still refused.
-func encodeOperand(v any) (encoded, error) { return encodeAs(v, true) }
+func encodeOperand(v any) (encoded, error) { return encodeAs(v, true, 0) }
 
-func encodeAs(v any, operand bool) (encoded, error) {
+// maxPointerDepth is how many pointers encode and Attribute/Value follow to
+// reach a value; more is refused (a pointer that points to itself, as in
+// var x any; x = &x, would otherwise be followed forever).
+const maxPointerDepth = 32
+
+// encodeAs encodes v; depth counts the pointers followed to reach it.
+func encodeAs(v any, operand bool, depth int) (encoded, error) {
 	switch x := v.(type) {
 	case nil:
 		return encoded{kind: KindNull}, nil
 	case string:
 		return encodeText(x, operand)
 	case bool:
-		return encoded{KindBool, strconv.FormatBool(x)}, nil
+		return encoded{kind: KindBool, text: strconv.FormatBool(x)}, nil
 	case int64:
-		return encoded{KindInt, strconv.FormatInt(x, 10)}, nil
+		return encoded{kind: KindInt, text: strconv.FormatInt(x, 10)}, nil
 	case int:
-		return encoded{KindInt, strconv.Itoa(x)}, nil
+		return encoded{kind: KindInt, text: strconv.Itoa(x)}, nil
 	case float64:
 		return encodeFloat(x, 64, operand)
 	case decimal.Decimal:
@@ -161,7 +176,10 @@ func encodeAs(v any, operand bool) (encoded, error) {
 			// with a pointer receiver is then used.
 			return encodeJSON(v, operand)
 		}
-		return encodeAs(rv.Elem().Interface(), operand)
+		if depth >= maxPointerDepth {
+			return encoded{}, invalid("%T: pointers nested deeper than %d (a pointer that points to itself?)", v, maxPointerDepth)
+		}
+		return encodeAs(rv.Elem().Interface(), operand, depth+1)
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 && !t.Implements(reflect.TypeFor[json.Marshaler]()):
 		return encoded{}, invalid("%T is ambiguous: store a string, or JSON as json.RawMessage", v)
 	}
@@ -169,15 +187,15 @@ func encodeAs(v any, operand bool) (encoded, error) {
 	case reflect.String:
 		return encodeText(rv.String(), operand)
 	case reflect.Bool:
-		return encoded{KindBool, strconv.FormatBool(rv.Bool())}, nil
+		return encoded{kind: KindBool, text: strconv.FormatBool(rv.Bool())}, nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return encoded{KindInt, strconv.FormatInt(rv.Int(), 10)}, nil
+		return encoded{kind: KindInt, text: strconv.FormatInt(rv.Int(), 10)}, nil
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		u := rv.Uint()
 		if u > math.MaxInt64 && !operand {
 			return encoded{}, invalid("integer %d is beyond the int_value column (bigint, at most %d)", u, int64(math.MaxInt64))
 		}
-		return encoded{KindInt, strconv.FormatUint(u, 10)}, nil
+		return encoded{kind: KindInt, text: strconv.FormatUint(u, 10)}, nil
 	case reflect.Float32:
 		return encodeFloat(rv.Float(), 32, operand)
 	case reflect.Float64:
@@ -294,7 +312,7 @@ func encodeText(s string, operand bool) (encoded, error) {
 	if strings.IndexByte(s, 0) >= 0 {
 		return encoded{}, invalid("text holds a NUL byte, which PostgreSQL text cannot store")
 	}
-	return encoded{KindText, s}, nil
+	return encoded{kind: KindText, text: s}, nil
 }
 
 func encodeFloat(f float64, bits int, operand bool) (encoded, error) {
@@ -312,18 +330,44 @@ func encodeFloat(f float64, bits int, operand bool) (encoded, error) {
 
 var decimalLimit = decimal.New(1, DecimalIntegerDigits)
 
+// maxOperandDigits bounds the digits before and after the decimal point of
+// a query operand: far beyond what the column holds, and small enough that
+// writing the operand out costs nothing.
+const maxOperandDigits = 1000
+
 func encodeDecimal(d decimal.Decimal, operand bool) (encoded, error) {
+	if d.Sign() == 0 {
+		return encoded{kind: KindDecimal, text: "0"}, nil
+	}
+	// Measure the value from its coefficient and exponent before any
+	// arithmetic or String, which would spell out every digit of a value
+	// such as decimal.New(1, 1e9).
+	intDigits := int64(d.NumDigits()) + int64(d.Exponent()) // digits before the point (<= 0: none)
 	if operand {
-		return encoded{KindDecimal, d.String()}, nil
+		if intDigits > maxOperandDigits || -int64(d.Exponent()) > maxOperandDigits {
+			return encoded{}, invalid("decimal operand with coefficient %s and exponent %d has more than %d digits before or after the decimal point",
+				shorten(d.Coefficient().String()), d.Exponent(), maxOperandDigits)
+		}
+		return encoded{kind: KindDecimal, text: d.String()}, nil
+	}
+	if intDigits > DecimalIntegerDigits {
+		return encoded{}, invalid("decimal with coefficient %s and exponent %d has more than %d digits before the decimal point; the decimal column (numeric(20,10)) cannot hold it",
+			shorten(d.Coefficient().String()), d.Exponent(), DecimalIntegerDigits)
+	}
+	// A nonzero coefficient of n digits has fewer than n trailing zeros, so
+	// more fraction places than n+10 cannot all round away.
+	if -int64(d.Exponent()) > int64(d.NumDigits())+DecimalFractionDigits {
+		return encoded{}, invalid("decimal with coefficient %s and exponent %d has more than %d digits after the decimal point; the decimal column (numeric(20,10)) would round it: round it first (decimal.Round(%d))",
+			shorten(d.Coefficient().String()), d.Exponent(), DecimalFractionDigits, DecimalFractionDigits)
 	}
 	if d.Exponent() < -DecimalFractionDigits && !d.Round(DecimalFractionDigits).Equal(d) {
 		return encoded{}, invalid("%s has more than %d digits after the decimal point; the decimal column (numeric(20,10)) would round it: round it first (decimal.Round(%d))",
-			d.String(), DecimalFractionDigits, DecimalFractionDigits)
+			shorten(d.String()), DecimalFractionDigits, DecimalFractionDigits)
 	}
 	if d.Abs().Cmp(decimalLimit) >= 0 {
-		return encoded{}, invalid("%s has more than %d digits before the decimal point; the decimal column (numeric(20,10)) cannot hold it", d.String(), DecimalIntegerDigits)
+		return encoded{}, invalid("%s has more than %d digits before the decimal point; the decimal column (numeric(20,10)) cannot hold it", shorten(d.String()), DecimalIntegerDigits)
 	}
-	return encoded{KindDecimal, d.String()}, nil
+	return encoded{kind: KindDecimal, text: d.String()}, nil
 }
 
 func encodeTime(t time.Time) (encoded, error) {
@@ -331,7 +375,11 @@ func encodeTime(t time.Time) (encoded, error) {
 	if y := u.Year(); y < 1 || y > 9999 {
 		return encoded{}, invalid("time %v is outside the years 1 to 9999", t)
 	}
-	return encoded{KindTimestamp, u.Truncate(time.Microsecond).Format("2006-01-02T15:04:05.999999Z07:00")}, nil
+	e := encoded{kind: KindTimestamp, text: u.Truncate(time.Microsecond).Format("2006-01-02T15:04:05.999999Z07:00")}
+	if u.Nanosecond()%1000 != 0 {
+		e.fine = u.Format(time.RFC3339Nano)
+	}
+	return e, nil
 }
 
 func encodeDate(d civil.Date) (encoded, error) {
@@ -341,7 +389,7 @@ func encodeDate(d civil.Date) (encoded, error) {
 	if d.Year < 1 || d.Year > 9999 {
 		return encoded{}, invalid("date %s is outside the years 1 to 9999", d)
 	}
-	return encoded{KindDate, d.String()}, nil
+	return encoded{kind: KindDate, text: d.String()}, nil
 }
 
 func encodeRawJSON(b []byte, operand bool) (encoded, error) {
@@ -359,7 +407,7 @@ func encodeRawJSON(b []byte, operand bool) (encoded, error) {
 	if jsonHasNUL(b) {
 		return encoded{}, invalid("JSON holds a NUL character (\\u0000), which PostgreSQL's jsonb cannot store")
 	}
-	return encoded{KindJSON, string(b)}, nil
+	return encoded{kind: KindJSON, text: string(b)}, nil
 }
 
 // jsonHasNUL reports whether valid JSON b holds the escape \u0000 (a raw
