@@ -272,6 +272,7 @@ func analyze(s *schema.Schema) (*table, []error) {
 	// Links: the foreign keys of belongs-to relations.
 	type linkInfo struct {
 		target   *schema.Field
+		sdk      bool // the target is an SDK model or an extension of one
 		oneToOne bool
 	}
 	links := map[*schema.Field]linkInfo{}
@@ -307,6 +308,7 @@ func analyze(s *schema.Schema) (*table, []error) {
 		ref := rel.References[0]
 		li := links[ref.ForeignKey]
 		li.target = ref.PrimaryKey
+		li.sdk = target == kindSDK || target == kindExtension
 		li.oneToOne = li.oneToOne || hasCustomTag(rel.Field, tagOneToOne) || hasCustomTag(ref.ForeignKey, tagOneToOne)
 		links[ref.ForeignKey] = li
 	}
@@ -342,7 +344,7 @@ func analyze(s *schema.Schema) (*table, []error) {
 		var err error
 		if li, ok := links[f]; ok {
 			c.link, c.oneToOne = true, li.oneToOne || f.PrimaryKey
-			c.sqlType, err = sqlType(li.target)
+			c.sqlType, err = linkType(li.target, li.sdk)
 			if err != nil {
 				err = declErr(s.Name, f.Name, "links to a key of unsupported type", "link to the target's dbid")
 			}
@@ -574,6 +576,20 @@ func indexName(table, base string, unique bool) string {
 		head = head[:len(head)-1]
 	}
 	return head + digest + suffix
+}
+
+// linkType is the column type of a link to target: the target column's
+// type. An SDK model's sized text key (Patient and Staff's key,
+// varchar(32)) keeps its size, as Django's to_field link would.
+func linkType(target *schema.Field, sdk bool) (string, error) {
+	t := target.FieldType
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if sdk && t.Kind() == reflect.String && target.Size > 0 {
+		return fmt.Sprintf("varchar(%d)", target.Size), nil
+	}
+	return sqlType(target)
 }
 
 // sqlType maps a field's Go type to its column type.

@@ -285,3 +285,23 @@ func TestOneToOneLinkGetsUniqueIndexAndCoversLookups(t *testing.T) {
 	assert.Equal(t, "Ada", p.Nickname)
 	assert.NotZero(t, p.DBID)
 }
+
+// PatientFlag links to the patient by its external key, not its dbid.
+type PatientFlag struct {
+	custommodel.CustomModel
+	PatientKey string
+	Patient    *sdkmodel.Patient `gorm:"foreignKey:PatientKey;references:Key"`
+	Flag       string
+}
+
+// TestLinkToSDKKeyKeepsItsType: a link column has the type of the key it
+// points to, varchar(32) for Patient and Staff's key, and is indexed.
+func TestLinkToSDKKeyKeepsItsType(t *testing.T) {
+	t.Parallel()
+	stmts, err := custommodel.DDL("acme__flags", &PatientFlag{})
+	require.NoError(t, err)
+	all := strings.Join(stmts, ";\n")
+	assert.Contains(t, all, `ADD COLUMN IF NOT EXISTS "patient_key" varchar(32)`)
+	assert.Contains(t, all, `("patient_key")`, "the link column is indexed")
+	assert.Contains(t, all, `ADD COLUMN IF NOT EXISTS "flag" text`, "other strings stay text")
+}

@@ -31,8 +31,8 @@ func Tables() []string {
 type Patient struct {
 	// DBID is the row's internal key; custom models link to it.
 	DBID int64 `gorm:"column:dbid;primaryKey" json:"dbid"`
-	// Key is the patient's external id (32 hex characters).
-	Key string `gorm:"column:key" json:"key"`
+	// Key is the patient's external id (32 hex characters), varchar(32).
+	Key string `gorm:"column:key;size:32" json:"key"`
 	// FirstName is the patient's given name.
 	FirstName string `gorm:"column:first_name" json:"first_name"`
 	// LastName is the patient's family name.
@@ -56,8 +56,8 @@ func (Patient) TableName() string { return Schema + "." + PatientTable }
 type Staff struct {
 	// DBID is the row's internal key; custom models link to it.
 	DBID int64 `gorm:"column:dbid;primaryKey" json:"dbid"`
-	// Key is the staff member's external id (32 hex characters).
-	Key string `gorm:"column:key" json:"key"`
+	// Key is the staff member's external id (32 hex characters), varchar(32).
+	Key string `gorm:"column:key;size:32" json:"key"`
 	// FirstName is the staff member's given name.
 	FirstName string `gorm:"column:first_name" json:"first_name"`
 	// LastName is the staff member's family name.
