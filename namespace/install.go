@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"sort"
 	"strings"
 
 	"gorm.io/gorm"
@@ -31,6 +32,21 @@ type Plugin struct {
 	// &NoteTag{}); a read_write install creates or extends their tables.
 	Models []any
 }
+
+// String shows the plugin without its secrets' values: %v and %+v of a
+// Plugin name the secrets it holds, never what they are.
+func (p Plugin) String() string {
+	names := make([]string, 0, len(p.Secrets))
+	for n := range p.Secrets {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return fmt.Sprintf("namespace.Plugin{Name: %q, CustomData: {Namespace: %q, Access: %q}, Secrets: %v (values hidden), Models: %d}",
+		p.Name, p.CustomData.Namespace, p.CustomData.Access, names, len(p.Models))
+}
+
+// GoString hides the secrets from %#v too.
+func (p Plugin) GoString() string { return p.String() }
 
 // Installation is the outcome of Install.
 type Installation struct {

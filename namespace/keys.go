@@ -19,11 +19,12 @@ type Keys struct {
 	ReadWrite string
 }
 
-// String hides the keys so that a logged Keys value leaks nothing.
-func (k *Keys) String() string { return "namespace.Keys{Read: <hidden>, ReadWrite: <hidden>}" }
+// String hides the keys so that a logged Keys value (or pointer) leaks
+// nothing.
+func (k Keys) String() string { return "namespace.Keys{Read: <hidden>, ReadWrite: <hidden>}" }
 
 // GoString hides the keys from %#v too.
-func (k *Keys) GoString() string { return k.String() }
+func (k Keys) GoString() string { return k.String() }
 
 // minKeyLen is the shortest caller-supplied key accepted: a UUID's 32 hex
 // digits. A key the SDK makes is a random (version 4) UUID, 122 random bits
