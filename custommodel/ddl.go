@@ -111,11 +111,49 @@ func parseModels(namespace string, models []any) ([]*table, error) {
 	for _, rt := range extTypes {
 		errs = append(errs, checkExtension(extensions[rt])...)
 	}
+	if len(errs) == 0 {
+		byType := map[reflect.Type]*table{}
+		for _, t := range tables {
+			byType[t.schema.ModelType] = t
+		}
+		for _, t := range tables {
+			errs = append(errs, checkReverseLinks(t.schema, byType)...)
+		}
+		for _, rt := range extTypes {
+			errs = append(errs, checkReverseLinks(extensions[rt], byType)...)
+		}
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	sort.Slice(tables, func(i, j int) bool { return tables[i].name < tables[j].name })
 	return tables, nil
+}
+
+// checkReverseLinks refuses a reverse relation (has-one, has-many) of s to
+// a model of this call whose foreign key column that model does not declare
+// as a link: the column would get no automatic index, and the relation's
+// other direction would be missing.
+func checkReverseLinks(s *schema.Schema, byType map[reflect.Type]*table) []error {
+	var errs []error
+	for _, name := range relationNames(s) {
+		rel := s.Relationships.Relations[name]
+		if rel.Type != schema.HasOne && rel.Type != schema.HasMany || len(rel.References) != 1 {
+			continue
+		}
+		child, ok := byType[rel.FieldSchema.ModelType]
+		if !ok {
+			continue // not among the models being declared
+		}
+		ref := rel.References[0]
+		if c := child.column(ref.ForeignKey.DBName); c == nil || c.link {
+			continue
+		}
+		errs = append(errs, declErr(s.Name, rel.Name,
+			fmt.Sprintf("is a reverse relation over %s.%s, which %s does not declare as a link (its column would get no index)", child.goName, ref.ForeignKey.Name, child.goName),
+			fmt.Sprintf("declare the link on %s too: `%s *%s `gorm:\"foreignKey:%s;references:%s\"``", child.goName, s.Name, s.Name, ref.ForeignKey.Name, ref.PrimaryKey.Name)))
+	}
+	return errs
 }
 
 func (t *table) ddl(namespace string) []string {

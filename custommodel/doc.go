@@ -83,7 +83,11 @@
 // shape (type:, default:, not null, check:). A table name must be a plain
 // identifier (^[a-z_][a-z0-9_]*$; a generic type's "generic[int]" is not)
 // and none of the namespace's system tables (namespace_auth,
-// attribute_hub, custom_attribute, schema_version).
+// attribute_hub, custom_attribute, schema_version). A reverse relation
+// (has-one, has-many) needs its link declared on the model that holds the
+// column, as a Django ForeignKey is: that is what makes the column a link
+// with its automatic index.
+//
 // The Python SDK also requires a reverse relation's name on an SDK model to
 // start with the plugin's name, because every plugin's related_name lands on
 // one shared Python class. In Go the reverse relation is a field of the

@@ -305,3 +305,34 @@ func TestLinkToSDKKeyKeepsItsType(t *testing.T) {
 	assert.Contains(t, all, `("patient_key")`, "the link column is indexed")
 	assert.Contains(t, all, `ADD COLUMN IF NOT EXISTS "flag" text`, "other strings stay text")
 }
+
+// Shelf declares its books; Book does not declare the link back.
+type Shelf struct {
+	custommodel.CustomModel
+	Label string
+	Books []Book `gorm:"foreignKey:ShelfID"`
+}
+
+type Book struct {
+	custommodel.CustomModel
+	ShelfID int64
+	Title   string
+}
+
+// TestReverseRelationNeedsTheLink: a has-many declared only on the parent
+// would leave the child's column a plain, unindexed bigint; it is refused
+// with the field to add. Declared on both sides, the column is a link.
+func TestReverseRelationNeedsTheLink(t *testing.T) {
+	t.Parallel()
+	_, err := custommodel.DDL("acme__shelves", &Shelf{}, &Book{})
+	require.ErrorIs(t, err, custommodel.ErrDeclaration)
+	var de *custommodel.DeclarationError
+	require.ErrorAs(t, err, &de)
+	assert.Equal(t, "Books", de.Field)
+	assert.Contains(t, err.Error(), "Book.ShelfID")
+	assert.Contains(t, err.Error(), "`Shelf *Shelf `gorm:\"foreignKey:ShelfID;references:DBID\"``")
+
+	stmts, err := custommodel.DDL("acme__rooms", &Room{}, &Booking{})
+	require.NoError(t, err, "Booking declares its Room")
+	assert.Contains(t, strings.Join(stmts, "\n"), `"booking_room_id_idx" ON "acme__rooms"."booking" ("room_id")`, "the link column is indexed")
+}
