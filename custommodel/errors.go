@@ -46,6 +46,7 @@ type DeclarationError struct {
 	Kind error
 }
 
+// Error returns "custommodel: model M, field F: problem; fix".
 func (e *DeclarationError) Error() string {
 	where := "model " + e.Model
 	if e.Field != "" {
@@ -74,6 +75,7 @@ type LookupError struct {
 	Problem string
 }
 
+// Error returns "custommodel: lookup on M: problem".
 func (e *LookupError) Error() string {
 	return "custommodel: lookup on " + e.Model + ": " + e.Problem
 }
@@ -98,6 +100,7 @@ type LimitError struct {
 	Err error
 }
 
+// Error names the model, the field and the limit that was exceeded.
 func (e *LimitError) Error() string {
 	if errors.Is(e.Err, ErrTooManyRows) {
 		return fmt.Sprintf("custommodel: %s: a bulk write of %d rows is refused (at most %d rows per statement; write in batches)", e.Model, e.Got, e.Limit)
