@@ -66,9 +66,13 @@ const createdColumn = "customdata_created"
 // new statement sees the winner's row. Run it outside a REPEATABLE READ or
 // SERIALIZABLE transaction, whose snapshot would hide the winner's row.
 //
-// Through a read-only connection (a read handle, whose role may not
-// INSERT, so PostgreSQL refuses the whole statement) it falls back to the
-// lookup's SELECT alone: a hit returns the row, a miss the refusal.
+// Through a connection that may not write (a read handle, whose role may
+// not INSERT, or a read-only transaction or standby), PostgreSQL refuses
+// the whole statement; GetOrCreate then falls back to the lookup's SELECT
+// alone: a hit returns the row, a miss the refusal. Inside a transaction
+// (db is a GORM transaction) a refused statement would abort it, so there
+// GetOrCreate runs the SELECT first and the statement above only on a miss:
+// a hit is one statement, a miss two.
 //
 // Errors: a lookup that names an unknown column, is not covered by the
 // primary key or a unique index, has a nil key value or a value that does
@@ -83,11 +87,25 @@ func GetOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, default
 		return nil, false, err
 	}
 	q, args := p.getOrCreateSQL()
+	// In the caller's transaction a refused statement would abort it, so
+	// there is no falling back after one: look first, and write only on a
+	// miss.
+	_, inTx := p.db.Statement.ConnPool.(gorm.TxCommitter)
 	for range getOrCreateAttempts {
 		row := new(T)
+		if inTx {
+			sq, sargs := p.selectSQL()
+			found, _, err := p.queryOne(sq, sargs, row, false)
+			if err != nil {
+				return nil, false, err
+			}
+			if found {
+				return row, false, nil
+			}
+		}
 		found, created, err := p.queryOne(q, args, row, true)
 		if err != nil {
-			if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && pgErr.Code == insufficientPrivilege {
+			if !inTx && mayNotWrite(err) {
 				if err := p.getOnly(row, err); err != nil {
 					return nil, false, err
 				}
@@ -103,8 +121,14 @@ func GetOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, default
 		ErrConflict, p.t.goName, strings.Join(p.lookupNames(), ", "))
 }
 
-// insufficientPrivilege is PostgreSQL's SQLSTATE for a refused privilege.
-const insufficientPrivilege = "42501"
+// mayNotWrite reports whether PostgreSQL refused a statement because this
+// connection may not write: the role lacks INSERT (42501, a read handle), or
+// the transaction or server is read-only (25006: SET TRANSACTION READ ONLY,
+// a hot standby).
+func mayNotWrite(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "42501" || pgErr.Code == "25006")
+}
 
 // getOnly is GetOrCreate through a connection that may not insert: the
 // lookup's SELECT alone into dest. A miss returns refused, the error of the

@@ -1,6 +1,7 @@
 package custommodel_test
 
 import (
+	"context"
 	"errors"
 	"sync"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
 
 	"github.com/canvas-sdk-go/customdata/custommodel"
 	"github.com/canvas-sdk-go/customdata/sdkmodel"
@@ -375,4 +377,60 @@ func TestDecimalLookupMustFitTheColumn(t *testing.T) {
 		assert.Equal(t, i == 0, created)
 		assert.True(t, got.Amount.Equal(decimal.RequireFromString("1.2")))
 	}
+}
+
+// TestGetOrCreateInTransactions: in the caller's transaction GetOrCreate
+// reads first, so a hit works in a read-only transaction (where the
+// one-statement form would be refused and abort it), and a miss's row goes
+// with the transaction.
+func TestGetOrCreateInTransactions(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	e := newEnv(t, "acme__tx", &Room{})
+	_, created, err := custommodel.GetOrCreate(ctx, e.db, custommodel.Lookup{"name": "Blue"}, &Room{Capacity: 3})
+	require.NoError(t, err)
+	require.True(t, created)
+
+	err = e.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		require.NoError(t, tx.Exec("SET TRANSACTION READ ONLY").Error)
+		room, created, err := custommodel.GetOrCreate(ctx, tx, custommodel.Lookup{"name": "Blue"}, &Room{})
+		require.NoError(t, err, "a hit is a read")
+		assert.False(t, created)
+		assert.EqualValues(t, 3, room.Capacity)
+		_, _, err = custommodel.GetOrCreate(ctx, tx, custommodel.Lookup{"name": "Green"}, &Room{})
+		var pgErr *pgconn.PgError
+		require.ErrorAs(t, err, &pgErr, "a miss must write")
+		assert.Equal(t, "25006", pgErr.Code)
+		return nil
+	})
+	require.Error(t, err, "the refused write aborted the transaction; its commit fails")
+
+	err = e.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		room, created, err := custommodel.GetOrCreate(ctx, tx, custommodel.Lookup{"name": "Red"}, &Room{Capacity: 5})
+		require.NoError(t, err)
+		assert.True(t, created)
+		again, created, err := custommodel.GetOrCreate(ctx, tx, custommodel.Lookup{"name": "Red"}, &Room{})
+		require.NoError(t, err)
+		assert.False(t, created)
+		assert.Equal(t, room.DBID, again.DBID)
+		return errors.New("roll back")
+	})
+	require.Error(t, err)
+	assert.EqualValues(t, 1, e.count(t, "room"), "the rolled-back row is gone")
+
+	// Outside a transaction, a read-only session falls back to the SELECT.
+	sqlDB, err := e.db.DB()
+	require.NoError(t, err)
+	conn, err := sqlDB.Conn(ctx)
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = conn.ExecContext(ctx, "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+	require.NoError(t, err)
+	defer conn.ExecContext(context.Background(), "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE")
+	one := e.db.Session(&gorm.Session{NewDB: true})
+	one.Statement.ConnPool = conn
+	room, created, err := custommodel.GetOrCreate(ctx, one, custommodel.Lookup{"name": "Blue"}, &Room{})
+	require.NoError(t, err)
+	assert.False(t, created)
+	assert.EqualValues(t, 3, room.Capacity)
 }
