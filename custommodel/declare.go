@@ -444,9 +444,14 @@ var indexMethods = map[string][]string{
 	"spgist": {"text"},
 }
 
-// baseType is a column type without its modifiers: numeric(12,2) -> numeric.
+// baseType is a column type without its modifiers, for indexMethods:
+// numeric(12,2) -> numeric. varchar (a link to an SDK model's varchar(32)
+// key) has text's operator classes.
 func baseType(sqlType string) string {
 	base, _, _ := strings.Cut(sqlType, "(")
+	if base == "varchar" {
+		return "text"
+	}
 	return base
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/canvas-sdk-go/customdata/civil"
 	"github.com/canvas-sdk-go/customdata/custommodel"
 	"github.com/canvas-sdk-go/customdata/manifest"
 	"github.com/canvas-sdk-go/customdata/sdkmodel"
@@ -335,4 +336,20 @@ func TestReverseRelationNeedsTheLink(t *testing.T) {
 	stmts, err := custommodel.DDL("acme__rooms", &Room{}, &Booking{})
 	require.NoError(t, err, "Booking declares its Room")
 	assert.Contains(t, strings.Join(stmts, "\n"), `"booking_room_id_idx" ON "acme__rooms"."booking" ("room_id")`, "the link column is indexed")
+}
+
+// FlagDay keys a flag by patient key and day: a composite unique index over
+// a varchar(32) link.
+type FlagDay struct {
+	custommodel.CustomModel
+	PatientKey string            `gorm:"uniqueIndex:flag_day"`
+	Patient    *sdkmodel.Patient `gorm:"foreignKey:PatientKey;references:Key"`
+	Day        civil.Date        `gorm:"uniqueIndex:flag_day"`
+}
+
+func TestIndexOverSDKKeyLink(t *testing.T) {
+	t.Parallel()
+	stmts, err := custommodel.DDL("acme__flags", &FlagDay{})
+	require.NoError(t, err)
+	assert.Contains(t, strings.Join(stmts, "\n"), `CREATE UNIQUE INDEX IF NOT EXISTS "flagday_flag_day_uniq" ON "acme__flags"."flagday" ("patient_key", "day")`)
 }

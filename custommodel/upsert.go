@@ -271,8 +271,8 @@ func prepare[T any](ctx context.Context, db *gorm.DB, lookup Lookup, base *T) (*
 		if problem := checkLookupValue(f, v); problem != "" {
 			return nil, &LookupError{Model: t.goName, Column: name, Problem: fmt.Sprintf("value %v (%T) does not fit column %q (field %s, %s): %s", v, v, name, f.Name, f.FieldType, problem)}
 		}
-		if isNil(v) {
-			v = nil
+		if nilAlongPointers(v) {
+			v = nil // GORM's Set would ignore a pointer to a nil pointer
 		}
 		if err := f.Set(ctx, row, v); err != nil {
 			return nil, &LookupError{Model: t.goName, Column: name, Problem: fmt.Sprintf("value %v (%T) does not fit column %q (field %s, %s): %v", v, v, name, f.Name, f.FieldType, err)}
@@ -401,7 +401,9 @@ func (p *plan) getOrCreateSQL() (string, []any) {
 func (p *plan) insertSQL() (string, []any) {
 	var b strings.Builder
 	cols, marks, args := p.insertColumns()
-	b.WriteString("INSERT INTO " + p.qt + " AS \"cur\" (" + cols + ") VALUES (" + marks + ") ON CONFLICT (")
+	// "( " with a space: GORM expands a slice bound to a "(?" into one
+	// placeholder per element, which would split a json.RawMessage.
+	b.WriteString("INSERT INTO " + p.qt + " AS \"cur\" (" + cols + ") VALUES ( " + marks + ") ON CONFLICT (")
 	for i, k := range p.key {
 		if i > 0 {
 			b.WriteString(", ")
@@ -636,6 +638,22 @@ func decimalProblem(f *schema.Field, v any) string {
 	return ""
 }
 
+// nilAlongPointers reports whether v is nil or a chain of pointers that
+// ends in nil (a pointer to a nil pointer stores NULL).
+func nilAlongPointers(v any) bool {
+	if v == nil {
+		return true
+	}
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return true
+		}
+		rv = rv.Elem()
+	}
+	return false
+}
+
 // isNil reports whether v is nil or a nil pointer.
 func isNil(v any) bool {
 	if v == nil {
@@ -654,7 +672,7 @@ func checkLookupValue(f *schema.Field, v any) string {
 	for ft.Kind() == reflect.Pointer {
 		ft = ft.Elem()
 	}
-	if isNil(v) {
+	if nilAlongPointers(v) {
 		if !pointer {
 			return "nil cannot be stored in a non-pointer field (it would become the zero value); declare the field as a pointer to match NULL, or give a value"
 		}

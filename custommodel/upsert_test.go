@@ -2,6 +2,7 @@ package custommodel_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync"
 	"testing"
@@ -433,4 +434,47 @@ func TestGetOrCreateInTransactions(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, created)
 	assert.EqualValues(t, 3, room.Capacity)
+}
+
+// Stamp has a nullable time in its lookup and a JSON body inserted first.
+type Stamp struct {
+	custommodel.CustomModel
+	Body json.RawMessage
+	Code string     `gorm:"uniqueIndex:stamp_code_at"`
+	At   *time.Time `gorm:"uniqueIndex:stamp_code_at"`
+}
+
+// TestLookupPointerToNilTime: a pointer to a nil *time.Time looks up (and
+// would store) NULL, not the defaults' time, which GORM's Set would keep.
+// As part of the key, NULL is refused (it could not stop a second row).
+func TestLookupPointerToNilTime(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	e := newEnv(t, "acme__stamps", &Stamp{})
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var nilAt *time.Time
+	_, _, err := custommodel.GetOrCreate(ctx, e.db, custommodel.Lookup{"code": "c", "at": &nilAt}, &Stamp{At: &at})
+	var le *custommodel.LookupError
+	require.ErrorAs(t, err, &le)
+	assert.Equal(t, "at", le.Column)
+	assert.Contains(t, err.Error(), "NULLs never conflict")
+	assert.Zero(t, e.count(t, "stamp"))
+}
+
+// TestUpdateOrCreateRawJSONFirst: a json.RawMessage as the first inserted
+// column stays one value (GORM expands a slice bound right after "(").
+func TestUpdateOrCreateRawJSONFirst(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	e := newEnv(t, "acme__raw_first", &Stamp{})
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	lookup := custommodel.Lookup{"code": "x", "at": at}
+	s, created, err := custommodel.UpdateOrCreate(ctx, e.db, lookup, &Stamp{Body: json.RawMessage(`{"z":2}`)})
+	require.NoError(t, err)
+	assert.True(t, created)
+	assert.JSONEq(t, `{"z":2}`, string(s.Body))
+	s, created, err = custommodel.UpdateOrCreate(ctx, e.db, lookup, &Stamp{Body: json.RawMessage(`[1,2]`)}, "body")
+	require.NoError(t, err)
+	assert.False(t, created)
+	assert.JSONEq(t, `[1,2]`, string(s.Body))
 }
