@@ -187,13 +187,27 @@ func assignInt(dst reflect.Value, i int64) error {
 	return errMismatch
 }
 
+// describeDecimal is d for an error message: its digits when there are few,
+// else its size (a hand-built decimal may have millions of digits).
+func describeDecimal(d decimal.Decimal) string {
+	if d.NumDigits() <= 40 && d.Exponent() >= -40 && d.Exponent() <= 40 {
+		return d.String()
+	}
+	return fmt.Sprintf("a decimal of %d digits times 10^%d", d.NumDigits(), d.Exponent())
+}
+
 func assignDecimal(dst reflect.Value, d decimal.Decimal) error {
 	t := dst.Type()
+	// Digits before the decimal point, from coefficient and exponent,
+	// without arithmetic on a value that may be huge.
+	intDigits := int64(d.NumDigits()) + int64(d.Exponent())
 	switch t.Kind() {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		if !d.IsInteger() {
-			return fmt.Errorf("%s has a fraction", d)
+		// A nonzero value below 1 in magnitude has a fraction; the check
+		// needs no arithmetic (IsInteger would divide by 10^-exponent).
+		if !d.IsZero() && (intDigits <= 0 || !d.IsInteger()) {
+			return fmt.Errorf("%s has a fraction", describeDecimal(d))
 		}
 		// A decimal read from the column is below 1e10, but one in a map
 		// built by hand may be of any size. 1e20 is beyond every integer
@@ -210,18 +224,26 @@ func assignDecimal(dst reflect.Value, d decimal.Decimal) error {
 			dst.SetUint(i.Uint64())
 			return nil
 		}
-		return fmt.Errorf("%s is out of %v's range", d, t)
+		return fmt.Errorf("%s is out of %v's range", describeDecimal(d), t)
 	case reflect.Float32:
+		// float32 tops out near 3.4e38 (39 digits).
+		if intDigits > 39 {
+			return fmt.Errorf("%s is out of %v's range", describeDecimal(d), t)
+		}
 		f := float32(d.InexactFloat64())
-		if !decimal.NewFromFloat32(f).Equal(d) || math.IsInf(float64(f), 0) {
-			return fmt.Errorf("%s is not exactly representable as %v", d, t)
+		if math.IsInf(float64(f), 0) || !decimal.NewFromFloat32(f).Equal(d) {
+			return fmt.Errorf("%s is not exactly representable as %v", describeDecimal(d), t)
 		}
 		dst.SetFloat(float64(f))
 		return nil
 	case reflect.Float64:
+		// float64 tops out near 1.8e308 (309 digits).
+		if intDigits > 309 {
+			return fmt.Errorf("%s is out of %v's range", describeDecimal(d), t)
+		}
 		f := d.InexactFloat64()
-		if !decimal.NewFromFloat(f).Equal(d) {
-			return fmt.Errorf("%s is not exactly representable as %v", d, t)
+		if math.IsInf(f, 0) || !decimal.NewFromFloat(f).Equal(d) {
+			return fmt.Errorf("%s is not exactly representable as %v", describeDecimal(d), t)
 		}
 		dst.SetFloat(f)
 		return nil

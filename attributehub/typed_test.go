@@ -113,7 +113,7 @@ func value[T any](v any) func() (any, error) {
 
 // TestValueDecimalToInteger: a decimal (in a map built by hand, not read
 // from the column) converts to an integer type only within its range.
-func TestValueDecimalToInteger(t *testing.T) {
+func TestValueDecimalToNumber(t *testing.T) {
 	t.Parallel()
 	dec := decimal.RequireFromString
 	cases := []struct {
@@ -134,6 +134,11 @@ func TestValueDecimalToInteger(t *testing.T) {
 		{"uint64 from max uint64", value[uint64](dec("18446744073709551615")), uint64(math.MaxUint64)},
 		{"int from 1.5e3", value[int](dec("1.5e3")), 1500},
 		{"int from zero with a large exponent", value[int](decimal.New(0, 40)), 0},
+		{"float32 from 1e39", value[float32](decimal.New(1, 39)), nil},
+		{"float32 from 4e38", value[float32](decimal.New(4, 38)), nil},
+		{"float64 from 1e309", value[float64](decimal.New(1, 309)), nil},
+		{"float64 from 2e308", value[float64](decimal.New(2, 308)), nil},
+		{"float64 from 1.5", value[float64](dec("1.5")), 1.5},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -146,7 +151,11 @@ func TestValueDecimalToInteger(t *testing.T) {
 			var tm *attributehub.TypeMismatchError
 			require.ErrorAs(t, err, &tm)
 			assert.Equal(t, attributehub.KindDecimal, tm.Stored)
-			assert.Contains(t, err.Error(), "out of "+tm.Want.String()+"'s range")
+			assert.Regexp(t, "out of "+tm.Want.String()+"'s range|not exactly representable", err.Error())
 		})
 	}
+	// A tiny hand-built decimal has a fraction, found without dividing by
+	// 10^20000000.
+	_, err := value[int64](decimal.New(1, -20_000_000))()
+	assert.ErrorContains(t, err, "a decimal of 1 digits times 10^-20000000 has a fraction")
 }
