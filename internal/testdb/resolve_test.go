@@ -80,11 +80,12 @@ func TestResolveOrder(t *testing.T) {
 
 func TestRedact(t *testing.T) {
 	cases := map[string]string{
-		"postgres://u:secret@h:5432/db":           "postgres://u:xxxxx@h:5432/db",
-		"postgres://u:secret@h:notaport/db":       "postgres://u:xxxxx@h:notaport/db",
-		"host=h user=u password=secret dbname=db": "host=h user=u password=xxxxx dbname=db",
-		"host=h password = 'sec ret' dbname=db":   "host=h password = xxxxx dbname=db",
-		"host=h user=u":                           "host=h user=u",
+		"postgres://u:secret@h:5432/db":                     "postgres://u:xxxxx@h:5432/db",
+		"postgres://u:secret@h:notaport/db":                 "postgres://u:xxxxx@h:notaport/db",
+		"host=h user=u password=secret dbname=db":           "host=h user=u password=xxxxx dbname=db",
+		"host=h password = 'sec ret' dbname=db":             "host=h password = xxxxx dbname=db",
+		"host=h user=u":                                     "host=h user=u",
+		"postgres://u@h/db?password=secret&sslmode=disable": "postgres://u@h/db?password=xxxxx&sslmode=disable",
 	}
 	for in, want := range cases {
 		assert.Equal(t, want, redact(in))

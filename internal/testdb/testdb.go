@@ -336,6 +336,11 @@ func resolve(ctx context.Context, r resolver) (*resolved, error) {
 // redact returns dsn with any password hidden, whether or not it parses.
 func redact(dsn string) string {
 	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" {
+		// pgx also takes the password as a query parameter.
+		if q := u.Query(); q.Has("password") {
+			q.Set("password", "xxxxx")
+			u.RawQuery = q.Encode()
+		}
 		return u.Redacted()
 	}
 	dsn = urlPassword.ReplaceAllString(dsn, "${1}xxxxx@")
