@@ -337,7 +337,10 @@ func isWriteSQL(q string) bool {
 	})
 	for i, w := range words {
 		switch w {
-		case "insert", "update", "delete", "merge", "truncate", "copy", "create", "alter", "drop", "grant", "revoke", "nextval", "setval":
+		case "insert", "update", "delete", "merge", "truncate", "copy", "create", "alter", "drop", "grant", "revoke", "nextval", "setval",
+			"lock", "into", // LOCK TABLE; SELECT INTO makes a table
+			"lo_create", "lo_creat", "lo_from_bytea", "lo_import", "lo_export", "lo_unlink", "lo_put", "lo_truncate", "lowrite",
+			"pg_logical_emit_message":
 			return true // FOR [NO KEY] UPDATE row locks included
 		case "share":
 			if i > 0 && (words[i-1] == "for" || words[i-1] == "key") {

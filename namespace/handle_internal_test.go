@@ -35,6 +35,9 @@ func TestIsWriteSQL(t *testing.T) {
 	assert.False(t, isWriteSQL("SELECT key_hash FROM ns.namespace_auth"))
 	assert.True(t, isWriteSQL("SELECT * FROM t FOR KEY SHARE"))
 	assert.True(t, isWriteSQL("SELECT nextval('ns.namespace_auth_id_seq')"))
+	assert.True(t, isWriteSQL("SELECT lo_create(0)"))
+	assert.True(t, isWriteSQL("LOCK TABLE ns.t"))
+	assert.True(t, isWriteSQL("SELECT * INTO ns.copy FROM ns.t"))
 	// Words that contain a write keyword are not one.
 	assert.False(t, isWriteSQL("SELECT created_at, updated_at FROM ns.namespace_auth"))
 	assert.False(t, isWriteSQL(`SELECT "deleted", share_count FROM ns.t`))

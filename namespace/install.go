@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
@@ -47,6 +48,10 @@ func (p Plugin) String() string {
 
 // GoString hides the secrets from %#v too.
 func (p Plugin) GoString() string { return p.String() }
+
+// Format hides the secrets from every verb (%d, %q, %x, ...), not only
+// those that call String.
+func (p Plugin) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, p.String()) }
 
 // Installation is the outcome of Install.
 type Installation struct {

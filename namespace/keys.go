@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/google/uuid"
@@ -25,6 +26,10 @@ func (k Keys) String() string { return "namespace.Keys{Read: <hidden>, ReadWrite
 
 // GoString hides the keys from %#v too.
 func (k Keys) GoString() string { return k.String() }
+
+// Format hides the keys from every verb (%d, %q, %x, ...), not only those
+// that call String.
+func (k Keys) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, k.String()) }
 
 // minKeyLen is the shortest caller-supplied key accepted: a UUID's 32 hex
 // digits. A key the SDK makes is a random (version 4) UUID, 122 random bits

@@ -22,7 +22,7 @@ func TestPrintingHidesSecrets(t *testing.T) {
 		Secrets:    map[string]string{manifest.ReadWriteAccessKey: rw, manifest.ReadAccessKey: r},
 	}
 	for _, v := range []any{keys, &keys, plugin, &plugin, []namespace.Plugin{plugin}} {
-		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%d", "%t"} {
 			out := fmt.Sprintf(verb, v)
 			assert.NotContains(t, out, r, "%s of %T", verb, v)
 			assert.NotContains(t, out, rw, "%s of %T", verb, v)
