@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
 
 	"github.com/canvas-sdk-go/customdata/attributehub"
 	"github.com/canvas-sdk-go/customdata/civil"
@@ -67,13 +68,7 @@ func TestFind(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			hubs, err := attributehub.Find(ctx, db, "task", c.conds...)
-			require.NoError(t, err)
-			var ids []string
-			for _, h := range hubs {
-				ids = append(ids, h.ID)
-			}
-			assert.Equal(t, c.want, ids)
+			assert.Equal(t, c.want, findIDs(t, db, "task", c.conds...))
 		})
 	}
 
@@ -139,13 +134,7 @@ func TestFindOperandsBeyondStorage(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			require.NoError(t, c.cond.Err())
-			hubs, err := attributehub.Find(ctx, db, "op", c.cond)
-			require.NoError(t, err)
-			var ids []string
-			for _, h := range hubs {
-				ids = append(ids, h.ID)
-			}
-			assert.Equal(t, c.want, ids)
+			assert.Equal(t, c.want, findIDs(t, db, "op", c.cond))
 		})
 	}
 	for _, c := range []attributehub.Condition{w("score").Gt(math.NaN()), w("score").Lt(math.Inf(-1)), w("s").Eq("a\x00"),
@@ -221,13 +210,19 @@ func TestFindTimeFinerThanMicroseconds(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			require.NoError(t, c.cond.Err())
-			hubs, err := attributehub.Find(ctx, db, "fine", c.cond)
-			require.NoError(t, err)
-			var ids []string
-			for _, h := range hubs {
-				ids = append(ids, h.ID)
-			}
-			assert.Equal(t, c.want, ids)
+			assert.Equal(t, c.want, findIDs(t, db, "fine", c.cond))
 		})
 	}
+}
+
+// findIDs returns the ids of the hubs of type typ that Find returns.
+func findIDs(t *testing.T, db *gorm.DB, typ string, conds ...attributehub.Condition) []string {
+	t.Helper()
+	hubs, err := attributehub.Find(context.Background(), db, typ, conds...)
+	require.NoError(t, err)
+	var ids []string
+	for _, h := range hubs {
+		ids = append(ids, h.ID)
+	}
+	return ids
 }
