@@ -91,10 +91,10 @@ func GetOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, default
 	// there is no falling back after one: look first, and write only on a
 	// miss.
 	_, inTx := p.db.Statement.ConnPool.(gorm.TxCommitter)
+	sq, sargs := p.selectSQL()
 	for range getOrCreateAttempts {
 		row := new(T)
 		if inTx {
-			sq, sargs := p.selectSQL()
 			found, _, err := p.queryOne(sq, sargs, row, false)
 			if err != nil {
 				return nil, false, err
