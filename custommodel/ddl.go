@@ -1,12 +1,15 @@
 package custommodel
 
 import (
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"reflect"
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"gorm.io/gorm/schema"
 
@@ -20,7 +23,11 @@ import (
 //
 //	CREATE TABLE IF NOT EXISTS "ns"."t" (<primary key column> PRIMARY KEY)
 //	ALTER TABLE "ns"."t" ADD COLUMN IF NOT EXISTS "c" <type>   -- one per field
-//	CREATE [UNIQUE] INDEX IF NOT EXISTS "t_..." ON "ns"."t" ... -- links, declared indexes
+//	CREATE [UNIQUE] INDEX IF NOT EXISTS "ns_t_..." ON "ns"."t" ... -- links, declared indexes
+//
+// Index names are those Canvas's Python DDL gives the same declarations
+// (see canvasIndexName), so that a table both SDKs declare gets each index
+// once: CREATE INDEX IF NOT EXISTS skips a name that exists.
 //
 // Nothing is ever dropped or retyped; columns are nullable, with no
 // defaults and no REFERENCES constraints. Models are pointers to (or values
@@ -37,9 +44,13 @@ func DDL(namespace string, models ...any) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	names, err := canvasIndexNames(namespace, tables)
+	if err != nil {
+		return nil, err
+	}
 	var stmts []string
 	for _, t := range tables {
-		stmts = append(stmts, t.ddl(namespace)...)
+		stmts = append(stmts, t.ddl(namespace, names)...)
 	}
 	return stmts, nil
 }
@@ -156,7 +167,7 @@ func checkReverseLinks(s *schema.Schema, byType map[reflect.Type]*table) []error
 	return errs
 }
 
-func (t *table) ddl(namespace string) []string {
+func (t *table) ddl(namespace string, names map[*index]string) []string {
 	qt := sqlident.Quote(namespace, t.name)
 	pk := sqlident.Quote(t.pk.name) + " " + t.pk.sqlType
 	if t.pk.identity {
@@ -172,7 +183,7 @@ func (t *table) ddl(namespace string) []string {
 		if idx.unique {
 			b.WriteString("UNIQUE ")
 		}
-		b.WriteString("INDEX IF NOT EXISTS " + sqlident.Quote(idx.name) + " ON " + qt)
+		b.WriteString("INDEX IF NOT EXISTS " + sqlident.Quote(names[idx]) + " ON " + qt)
 		if idx.using != "" {
 			b.WriteString(" USING " + idx.using)
 		}
@@ -275,4 +286,105 @@ func storedValueType(t reflect.Type) bool {
 		return false
 	}
 	return true
+}
+
+// canvasIndexName returns the name Canvas's Python DDL gives the same index
+// in namespace, "<namespace>_<table>_<name>" with <name>:
+//
+//   - a declared name (index:NAME, uniqueIndex:NAME): NAME, as a Django
+//     Index or UniqueConstraint of that name;
+//   - a one-to-one link that is not the key: uq_<table>_<column>, the unique
+//     index Canvas adds for a OneToOneField;
+//   - a link's automatic index, or an unnamed index: Django's generated
+//     index name (djangoIndexName);
+//   - an unnamed unique index (Django has no such thing):
+//     <table>_<columns>_uniq.
+//
+// PostgreSQL folds the unquoted names of Canvas's DDL to lower case and cuts
+// them to 63 bytes; so does this.
+func canvasIndexName(namespace string, t *table, idx *index) string {
+	var name string
+	switch {
+	case idx.link && idx.unique:
+		name = "uq_" + t.name + "_" + idx.cols[0].name
+	case idx.declared != "":
+		name = idx.declared
+	case idx.unique:
+		// Django has no unnamed unique constraint: <table>_<columns>_uniq.
+		cols := make([]string, len(idx.cols))
+		for i, c := range idx.cols {
+			cols[i] = c.name
+		}
+		name = t.name + "_" + strings.Join(cols, "_") + "_uniq"
+	default:
+		suffix := "idx"
+		if idx.using != "" {
+			suffix = idx.using // Django's GinIndex is "gin", HashIndex "hash", ...
+		}
+		name = djangoIndexName(t.name, idx.cols, suffix)
+	}
+	full := strings.ToLower(namespace + "_" + t.name + "_" + name)
+	if len(full) > maxIdentifier {
+		full = full[:maxIdentifier]
+		for !utf8.ValidString(full) {
+			full = full[:len(full)-1]
+		}
+	}
+	return full
+}
+
+// djangoIndexName is the name Django generates for an unnamed index
+// (Index.set_name_with_model): the table's first 11 characters, the first
+// column's first 7, the first 6 hex digits of the MD5 of the table, each
+// column ("-column" when descending) and the suffix, and the suffix, joined
+// by "_" (e.g. booking_room_id_cce905_idx).
+func djangoIndexName(table string, cols []indexColumn, suffix string) string {
+	h := md5.New()
+	h.Write([]byte(table))
+	for _, c := range cols {
+		if c.desc {
+			h.Write([]byte("-"))
+		}
+		h.Write([]byte(c.name))
+	}
+	h.Write([]byte(suffix))
+	name := cut(table, 11) + "_" + cut(cols[0].name, 7) + "_" + hex.EncodeToString(h.Sum(nil))[:6] + "_" + suffix
+	if name[0] == '_' || (name[0] >= '0' && name[0] <= '9') {
+		name = "D" + name[1:]
+	}
+	return name
+}
+
+// cut returns the first n characters of s.
+func cut(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		r = r[:n]
+	}
+	return string(r)
+}
+
+// canvasIndexNames names every index of tables (canvasIndexName) and
+// refuses two indexes of one namespace that would get the same name:
+// CREATE INDEX IF NOT EXISTS would silently skip the second.
+func canvasIndexNames(namespace string, tables []*table) (map[*index]string, error) {
+	names := map[*index]string{}
+	owner := map[string]string{}
+	var errs []error
+	for _, t := range tables {
+		for _, idx := range t.indexes {
+			n := canvasIndexName(namespace, t, idx)
+			names[idx] = n
+			if other, dup := owner[n]; dup {
+				errs = append(errs, declErr(t.goName, "", fmt.Sprintf("has an index whose name in namespace %s, %s (cut to PostgreSQL's 63 bytes), is also that of an index of %s", namespace, n, other),
+					"give the index a shorter or different name"))
+				continue
+			}
+			owner[n] = t.goName
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return names, nil
 }

@@ -119,11 +119,11 @@ func TestRoomBookingTables(t *testing.T) {
 		assert.Nil(t, c.Default, c.Name)
 	}
 	idx := e.indexDefs(t, "booking")
-	assert.Contains(t, idx["booking_room_slot_uniq"], "CREATE UNIQUE INDEX booking_room_slot_uniq ON custom_data__room_booking.booking USING btree (room_id, slot)")
-	assert.Contains(t, idx["booking_staff_schedule_idx"], "(staff_id, slot DESC)")
-	assert.Contains(t, idx["booking_confirmed_idx"], "WHERE (status = 'confirmed'::text)")
-	assert.Contains(t, idx, "booking_patient_id_idx")
-	assert.Contains(t, e.indexDefs(t, "room")["room_features_idx"], "USING gin (features)")
+	assert.Contains(t, idx["custom_data__room_booking_booking_room_slot"], "CREATE UNIQUE INDEX custom_data__room_booking_booking_room_slot ON custom_data__room_booking.booking USING btree (room_id, slot)")
+	assert.Contains(t, idx["custom_data__room_booking_booking_staff_schedule"], "(staff_id, slot DESC)")
+	assert.Contains(t, idx["custom_data__room_booking_booking_confirmed"], "WHERE (status = 'confirmed'::text)")
+	assert.Contains(t, idx, "custom_data__room_booking_booking_booking_patient_5700f5_idx")
+	assert.Contains(t, e.indexDefs(t, "room")["custom_data__room_booking_room_room_feature_be4923_gin"], "USING gin (features)")
 }
 
 func TestDDLRerunChangesNothing(t *testing.T) {

@@ -77,6 +77,11 @@ type index struct {
 	using  string
 	cols   []indexColumn
 	where  string
+	// declared is the name the model gave the index (index:NAME), "" for
+	// an unnamed one; link is set on a link column's automatic index.
+	// canvasIndexName (ddl.go) names the index from them.
+	declared string
+	link     bool
 }
 
 type indexColumn struct {
@@ -393,7 +398,7 @@ func analyze(s *schema.Schema) (*table, []error) {
 		if !c.link {
 			continue
 		}
-		idx := &index{unique: c.oneToOne, cols: []indexColumn{{name: c.name}}}
+		idx := &index{unique: c.oneToOne, cols: []indexColumn{{name: c.name}}, link: true}
 		idx.name = indexName(t.name, c.name, idx.unique)
 		t.indexes = append(t.indexes, idx)
 		if idx.unique {
@@ -536,6 +541,7 @@ func declaredIndex(t *table, gi *schema.Index, byName map[string]*column, named 
 	base := strings.Join(names, "_")
 	if named[gi.Name] {
 		base = gi.Name
+		idx.declared = gi.Name
 	}
 	idx.name = indexName(t.name, base, idx.unique)
 	return idx, nil

@@ -67,9 +67,16 @@
 // `index:,type:gin` a GIN index (for jsonb). An index method must suit its
 // columns' types in PostgreSQL without an operator class, or DDL refuses
 // it: gin only on jsonb columns, unique indexes only btree, sort: only on
-// btree, hash and spgist on one column, no gist. Index names are
-// <table>_<name or columns>_idx (_uniq when unique), shortened with a digest
-// to PostgreSQL's 63 bytes, so the same model always gives the same names.
+// btree, hash and spgist on one column, no gist. Index names are those
+// Canvas's Python DDL gives the same declarations, so that a table a Go and
+// a Python plugin both declare gets each index once: <namespace>_<table>_NAME
+// for index:NAME and uniqueIndex:NAME; <namespace>_<table>_uq_<table>_<column>
+// for a one-to-one link; Django's generated name (e.g.
+// <namespace>_booking_booking_room_id_cce905_idx) for a link's automatic
+// index and an unnamed index; <namespace>_<table>_<table>_<columns>_uniq for
+// an unnamed unique index. Like PostgreSQL with Canvas's names, names are
+// lower-cased and cut to 63 bytes; two indexes whose names would then
+// collide are refused.
 //
 // # Declaration rules
 //

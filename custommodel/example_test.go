@@ -44,7 +44,8 @@ func ExampleDDL() {
 	// ALTER TABLE "my_org__hello_custom_data"."notetag" ADD COLUMN IF NOT EXISTS "tagged_by" text
 }
 
-// Links, a composite unique index, a descending index and a partial one.
+// Links, a composite unique index, a descending index and a partial one,
+// named as Canvas's Python DDL names the same declarations.
 func ExampleDDL_indexes() {
 	type Slot struct {
 		custommodel.CustomModel
@@ -65,10 +66,10 @@ func ExampleDDL_indexes() {
 	// ALTER TABLE "slot" ADD COLUMN IF NOT EXISTS "staff_id" bigint
 	// ALTER TABLE "slot" ADD COLUMN IF NOT EXISTS "start" timestamptz
 	// ALTER TABLE "slot" ADD COLUMN IF NOT EXISTS "status" text
-	// CREATE INDEX IF NOT EXISTS "slot_staff_id_idx" ON "slot" ("staff_id")
-	// CREATE UNIQUE INDEX IF NOT EXISTS "slot_staff_start_uniq" ON "slot" ("staff_id", "start")
-	// CREATE INDEX IF NOT EXISTS "slot_recent_idx" ON "slot" ("start" DESC)
-	// CREATE INDEX IF NOT EXISTS "slot_open_idx" ON "slot" ("status") WHERE status = 'open'
+	// CREATE INDEX IF NOT EXISTS "acme__schedule_slot_slot_staff_i_585850_idx" ON "slot" ("staff_id")
+	// CREATE UNIQUE INDEX IF NOT EXISTS "acme__schedule_slot_staff_start" ON "slot" ("staff_id", "start")
+	// CREATE INDEX IF NOT EXISTS "acme__schedule_slot_recent" ON "slot" ("start" DESC)
+	// CREATE INDEX IF NOT EXISTS "acme__schedule_slot_open" ON "slot" ("status") WHERE status = 'open'
 }
 
 // A declaration the Python SDK would refuse, refused with the fix.

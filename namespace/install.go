@@ -133,9 +133,25 @@ func (m *Manager) Install(ctx context.Context, p Plugin) (*Installation, error) 
 			if err := checkInstallKey(tx, p, ns); err != nil {
 				return err
 			}
+			if access == accessReadWrite {
+				if err := upgradeIndexes(tx, ns); err != nil {
+					return err
+				}
+			}
 		}
 		if err := m.ensureRoles(tx, ns); err != nil {
 			return err
+		}
+		canvas, err := m.lookupCanvasRoles(tx)
+		if err != nil {
+			return err
+		}
+		if canvas.sdk != "" && access == accessReadWrite {
+			// Before the DDL: the tables a Python plugin made belong to
+			// the SDK role, and ALTER TABLE needs its privileges.
+			if err := actAsSDKRole(tx, canvas.sdk); err != nil {
+				return err
+			}
 		}
 		if access == accessReadWrite {
 			ran, err := applyModels(tx, ns, p.Name, ddl)
@@ -223,8 +239,9 @@ func insertKey(tx *gorm.DB, ns, key string, level manifest.Access, description s
 }
 
 // applyModels runs the plugin's model DDL unless schema_version already
-// records the same digest for the plugin, and records it. It returns the
-// statements it ran.
+// records the same digest for the plugin, then marks the plugin ready as
+// Canvas's runner does (markReady), unchanged models included. It returns
+// the statements it ran.
 func applyModels(tx *gorm.DB, ns, plugin string, ddl []string) ([]string, error) {
 	sum := sha256.Sum256([]byte(strings.Join(ddl, ";\n")))
 	digest := hex.EncodeToString(sum[:])
@@ -233,20 +250,39 @@ func applyModels(tx *gorm.DB, ns, plugin string, ddl []string) ([]string, error)
 	if err := tx.Raw("SELECT coalesce(models_hash, '') FROM "+sv+" WHERE plugin_name = $1", plugin).Scan(&recorded).Error; err != nil {
 		return nil, err
 	}
-	if len(recorded) == 1 && recorded[0] == digest {
-		return nil, nil
+	var ran []string
+	if len(recorded) != 1 || recorded[0] != digest {
+		for _, s := range ddl {
+			if err := tx.Exec(s).Error; err != nil {
+				return nil, fmt.Errorf("customdata: plugin %q: create tables in namespace %q: %w", plugin, ns, err)
+			}
+		}
+		ran = ddl
 	}
-	for _, s := range ddl {
+	if err := markReady(tx, ns, plugin, digest); err != nil {
+		return nil, err
+	}
+	return ran, nil
+}
+
+// upgradeIndexes gives a namespace made by an earlier version of this SDK
+// Canvas's index names on custom_attribute (systables.UpgradeDDL), if it
+// still has any of the old ones.
+func upgradeIndexes(tx *gorm.DB, ns string) error {
+	var legacy bool
+	if err := tx.Raw("SELECT EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = $1 AND indexname = ANY($2))",
+		ns, systables.LegacyIndexes).Scan(&legacy).Error; err != nil {
+		return fmt.Errorf("customdata: look up indexes of namespace %q: %w", ns, err)
+	}
+	if !legacy {
+		return nil
+	}
+	for _, s := range systables.UpgradeDDL(ns) {
 		if err := tx.Exec(s).Error; err != nil {
-			return nil, fmt.Errorf("customdata: plugin %q: create tables in namespace %q: %w", plugin, ns, err)
+			return fmt.Errorf("customdata: rename the indexes of namespace %q: %w", ns, err)
 		}
 	}
-	err := tx.Exec("INSERT INTO "+sv+" (plugin_name, models_hash, completed_at) VALUES ($1, $2, now()) "+
-		"ON CONFLICT (plugin_name) DO UPDATE SET models_hash = excluded.models_hash, completed_at = excluded.completed_at", plugin, digest).Error
-	if err != nil {
-		return nil, fmt.Errorf("customdata: record models of plugin %q: %w", plugin, err)
-	}
-	return ddl, nil
+	return nil
 }
 
 // PluginFromManifest builds the Plugin that Install takes from a parsed

@@ -38,6 +38,15 @@ type Config struct {
 	MaxConnsPerPool int
 	// Logger is GORM's logger for the admin and handle DBs; nil is silent.
 	Logger logger.Interface
+	// SDKRole is the role Canvas's Python plugin runner runs every plugin
+	// as (its CANVAS_SDK_DATABASE_ROLE); empty means DefaultSDKRole. Where
+	// it exists, namespaces get Canvas's layout so Python plugins can share
+	// them (see the package documentation).
+	SDKRole string
+	// ReportingRole is the role of customers' read replicas; empty means
+	// DefaultReportingRole. Where it exists (and SDKRole does), it gets
+	// read access to every namespace, as Canvas grants it.
+	ReportingRole string
 }
 
 // Manager is the platform side of custom data: it installs plugins, opens
@@ -74,6 +83,12 @@ func NewManagerWithConfig(ctx context.Context, cfg Config) (*Manager, error) {
 	}
 	if cfg.MaxConnsPerPool <= 0 {
 		cfg.MaxConnsPerPool = 10
+	}
+	if cfg.SDKRole == "" {
+		cfg.SDKRole = DefaultSDKRole
+	}
+	if cfg.ReportingRole == "" {
+		cfg.ReportingRole = DefaultReportingRole
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = logger.Discard

@@ -138,6 +138,13 @@ WHERE n.nspname = $1 AND s.relkind = 'S' ORDER BY s.relname`, ns, systables.Priv
 	if err := lockRow(tx, grantsLock); err != nil {
 		return err
 	}
+	canvas, err := m.lookupCanvasRoles(tx)
+	if err != nil {
+		return err
+	}
+	if err := m.canvasLayout(tx, ns, canvas); err != nil {
+		return err
+	}
 	stmts := []string{
 		"GRANT CONNECT ON DATABASE " + sqlident.Quote(dbName) + " TO " + qr + ", " + qw,
 		"GRANT USAGE ON SCHEMA " + qs + " TO " + qr + ", " + qw,

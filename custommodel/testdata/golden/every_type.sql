@@ -20,4 +20,4 @@ ALTER TABLE "acme__types"."everytype" ADD COLUMN IF NOT EXISTS "maybe_day" date;
 ALTER TABLE "acme__types"."everytype" ADD COLUMN IF NOT EXISTS "maybe_at" timestamptz;
 ALTER TABLE "acme__types"."everytype" ADD COLUMN IF NOT EXISTS "maybe_dec" numeric(20,10);
 ALTER TABLE "acme__types"."everytype" ADD COLUMN IF NOT EXISTS "maybe_bool" boolean;
-CREATE INDEX IF NOT EXISTS "everytype_meta_idx" ON "acme__types"."everytype" USING gin ("meta");
+CREATE INDEX IF NOT EXISTS "acme__types_everytype_everytype_meta_a57c88_gin" ON "acme__types"."everytype" USING gin ("meta");
