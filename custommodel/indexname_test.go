@@ -41,7 +41,6 @@ type ixRoom struct {
 	Opened   *civil.Date
 }
 
-
 type ixBooking struct {
 	custommodel.CustomModel
 	IxRoomID int64      `gorm:"uniqueIndex:booking_room_slot,priority:1"`
@@ -101,7 +100,6 @@ func djangoName(table, col, suffix string) string {
 	}
 	return known[table+"/"+col]
 }
-
 
 // TestDjangoGeneratedIndexName checks the FK index name of the interop
 // check's Booking (room_id) against what Django 4.2 and 5.1 generate.
