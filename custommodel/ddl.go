@@ -388,3 +388,36 @@ func canvasIndexNames(namespace string, tables []*table) (map[*index]string, err
 	}
 	return names, nil
 }
+
+// IndexRename is an index whose name changed: Old is the name earlier
+// versions of this package gave it (<table>_<name or columns>_idx or
+// _uniq), New the name DDL gives it now (Canvas's).
+type IndexRename struct {
+	Table string
+	Old   string
+	New   string
+}
+
+// IndexRenames validates models as DDL does and returns, table by table,
+// the indexes whose names changed when this package took Canvas's names,
+// so that an install into a namespace made earlier can rename them instead
+// of creating each index a second time.
+func IndexRenames(namespace string, models ...any) ([]IndexRename, error) {
+	tables, err := parseModels(namespace, models)
+	if err != nil {
+		return nil, err
+	}
+	names, err := canvasIndexNames(namespace, tables)
+	if err != nil {
+		return nil, err
+	}
+	var out []IndexRename
+	for _, t := range tables {
+		for _, idx := range t.indexes {
+			if idx.name != names[idx] {
+				out = append(out, IndexRename{Table: t.name, Old: idx.name, New: names[idx]})
+			}
+		}
+	}
+	return out, nil
+}

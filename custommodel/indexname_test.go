@@ -146,3 +146,17 @@ func TestLongCanvasIndexNamesAreCutAndNeverCollide(t *testing.T) {
 	assert.ErrorIs(t, err, custommodel.ErrDeclaration)
 	assert.Contains(t, err.Error(), "shorter or different name")
 }
+
+// TestIndexRenamesPairsOldAndNewNames: IndexRenames says which name each
+// index had before Canvas's names, for installs into namespaces made then.
+func TestIndexRenamesPairsOldAndNewNames(t *testing.T) {
+	t.Parallel()
+	renames, err := custommodel.IndexRenames("acme__rooms", &ixRoom{})
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []custommodel.IndexRename{
+		{Table: "ixroom", Old: "ixroom_room_name_uniq_uniq", New: "acme__rooms_ixroom_room_name_uniq"},
+		{Table: "ixroom", Old: "ixroom_room_features_gin_idx", New: "acme__rooms_ixroom_room_features_gin"},
+	}, renames)
+	_, err = custommodel.IndexRenames("not a namespace", &ixRoom{})
+	assert.ErrorIs(t, err, custommodel.ErrDeclaration)
+}

@@ -403,3 +403,37 @@ CREATE INDEX custom_attribute_json_value_gin ON acme__legacy.custom_attribute US
 		"custom_attribute_int_idx", "custom_attribute_json_idx", "custom_attribute_pkey", "custom_attribute_text_idx", "custom_attribute_timestamp_idx",
 	}, names)
 }
+
+// TestInstallRenamesLegacyModelIndexes: a model's indexes made under the
+// names of an earlier version get their Canvas names on the next install
+// (renamed when only the old one exists, dropped when the Canvas-named one
+// exists too), so no index exists twice.
+func TestInstallRenamesLegacyModelIndexes(t *testing.T) {
+	t.Parallel()
+	m, d := newManager(t)
+	ns := "acme__legacy_models"
+	p := rwPlugin("legacy_models", ns, nil)
+	p.Models = []any{&CanvasThing{}}
+	inst, err := m.Install(ctx, p)
+	require.NoError(t, err)
+	indexes := func() []string {
+		var names []string
+		require.NoError(t, d.DB.Raw("SELECT indexname FROM pg_indexes WHERE schemaname = ? AND tablename = 'canvasthing' ORDER BY 1", ns).Scan(&names).Error)
+		return names
+	}
+	want := []string{"acme__legacy_models_canvasthing_thing_label", "canvasthing_pkey"}
+	require.Equal(t, want, indexes())
+
+	// What the earlier version left: the old name, then both names.
+	for _, setup := range []string{
+		"ALTER INDEX acme__legacy_models.acme__legacy_models_canvasthing_thing_label RENAME TO canvasthing_thing_label_idx",
+		"CREATE INDEX canvasthing_thing_label_idx ON acme__legacy_models.canvasthing (label)",
+	} {
+		require.NoError(t, d.DB.Exec(setup).Error)
+		require.NoError(t, d.DB.Exec("DELETE FROM acme__legacy_models.schema_version").Error, "as if the models' DDL had changed")
+		p.Secrets = map[string]string{manifest.ReadWriteAccessKey: inst.Keys.ReadWrite}
+		_, err = m.Install(ctx, p)
+		require.NoError(t, err, setup)
+		assert.Equal(t, want, indexes(), setup)
+	}
+}

@@ -96,10 +96,16 @@ func (m *Manager) Install(ctx context.Context, p Plugin) (*Installation, error) 
 	if access != accessRead && access != accessReadWrite {
 		return nil, fmt.Errorf("customdata: %w: plugin %q declares access %q; want %q or %q", ErrInvalidPlugin, p.Name, access, accessRead, accessReadWrite)
 	}
-	var ddl []string
+	var (
+		ddl     []string
+		renames []custommodel.IndexRename
+	)
 	if access == accessReadWrite {
 		var err error
 		if ddl, err = custommodel.DDL(ns, p.Models...); err != nil {
+			return nil, fmt.Errorf("customdata: plugin %q: %w", p.Name, err)
+		}
+		if renames, err = custommodel.IndexRenames(ns, p.Models...); err != nil {
 			return nil, fmt.Errorf("customdata: plugin %q: %w", p.Name, err)
 		}
 	}
@@ -150,6 +156,11 @@ func (m *Manager) Install(ctx context.Context, p Plugin) (*Installation, error) 
 			// Before the DDL: the tables a Python plugin made belong to
 			// the SDK role, and ALTER TABLE needs its privileges.
 			if err := actAsSDKRole(tx, canvas.sdk); err != nil {
+				return err
+			}
+		}
+		if access == accessReadWrite && !inst.Created {
+			if err := renameModelIndexes(tx, ns, renames); err != nil {
 				return err
 			}
 		}
@@ -263,6 +274,41 @@ func applyModels(tx *gorm.DB, ns, plugin string, ddl []string) ([]string, error)
 		return nil, err
 	}
 	return ran, nil
+}
+
+// renameModelIndexes gives the model indexes an earlier version of this
+// SDK made in ns their current names before the DDL runs, so that its
+// CREATE INDEX IF NOT EXISTS finds them: an index under its old name only
+// is renamed; one under both names (the other SDK made the new one) loses
+// its old copy.
+func renameModelIndexes(tx *gorm.DB, ns string, renames []custommodel.IndexRename) error {
+	if len(renames) == 0 {
+		return nil
+	}
+	var existing []string
+	if err := tx.Raw("SELECT indexname FROM pg_indexes WHERE schemaname = $1", ns).Scan(&existing).Error; err != nil {
+		return fmt.Errorf("customdata: look up indexes of namespace %q: %w", ns, err)
+	}
+	have := map[string]bool{}
+	for _, n := range existing {
+		have[n] = true
+	}
+	for _, r := range renames {
+		var stmt string
+		switch {
+		case !have[r.Old]:
+			continue
+		case have[r.New]:
+			stmt = "DROP INDEX " + sqlident.Quote(ns, r.Old)
+		default:
+			stmt = "ALTER INDEX " + sqlident.Quote(ns, r.Old) + " RENAME TO " + sqlident.Quote(r.New)
+		}
+		if err := tx.Exec(stmt).Error; err != nil {
+			return fmt.Errorf("customdata: rename index %q of table %q in namespace %q: %w", r.Old, r.Table, ns, err)
+		}
+		have[r.New] = true
+	}
+	return nil
 }
 
 // upgradeIndexes gives a namespace made by an earlier version of this SDK
