@@ -39,6 +39,28 @@
 // handle's *gorm.DB refuses creates, updates, deletes and Exec with
 // ErrWriteDenied before any round trip.
 //
+// # Sharing a namespace with Python plugins
+//
+// Canvas's Python plugin runner runs every plugin's queries and model DDL as
+// one shared role, canvas_sdk_read_only (Config.SDKRole). Wherever that role
+// exists in the database, installs give a namespace Canvas's own layout: the
+// role gets exactly what Canvas's setup grants it on the system tables and
+// the schema, the tables Go creates are handed to it (so a Python install can
+// extend them and Python plugins can use them), and its default privileges in
+// the schema give the namespace's reader and writer their usual rights on the
+// tables it creates later (a Python plugin's new model), with no re-install.
+// Where the reporting role exists (Config.ReportingRole), it gets Canvas's
+// read grants. The Manager's user must be able to act as the shared role: a
+// superuser can; another user is made a member of it (which CREATEROLE
+// allows up to PostgreSQL 15; from 16 on, grant the membership yourself).
+// The namespace roles never become members of it, so none of this lets a Go
+// handle write through a read key or reach another namespace.
+//
+// Every read_write install also signals readiness as Canvas's runner does: an
+// upsert of the plugin's schema_version row (models_hash: a digest of its
+// DDL) and NOTIFY ns_ready_<namespace> with payload "<plugin>:<models_hash>"
+// when the install commits.
+//
 // # What PostgreSQL lets every role do, and what the Manager does about it
 //
 // Some things any PostgreSQL role may do regardless of grants; a plugin's

@@ -128,10 +128,9 @@ FROM pg_class s JOIN pg_namespace n ON n.oid = s.relnamespace
 WHERE n.nspname = $1 AND s.relkind = 'S' ORDER BY s.relname`, ns, systables.Private).Scan(&seqRows).Error; err != nil {
 		return fmt.Errorf("customdata: list sequences of namespace %q: %w", ns, err)
 	}
-	var sdkTables []string
-	if err := tx.Raw(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'canvas\_sdk\_data\_api\_%' ORDER BY tablename`).
-		Scan(&sdkTables).Error; err != nil {
-		return fmt.Errorf("customdata: list SDK tables: %w", err)
+	platformGrants, err := platformTableGrants(tx, qr, qw)
+	if err != nil {
+		return err
 	}
 	// GRANTs on one shared table at once fail with "tuple concurrently
 	// updated": installs of different namespaces take turns here.
@@ -165,15 +164,30 @@ WHERE n.nspname = $1 AND s.relkind = 'S' ORDER BY s.relname`, ns, systables.Priv
 	for _, t := range systables.Private {
 		stmts = append(stmts, "REVOKE ALL ON "+sqlident.Quote(ns, t)+" FROM PUBLIC, "+qr+", "+qw)
 	}
-	for _, t := range sdkTables {
-		stmts = append(stmts, "GRANT SELECT ON "+sqlident.Quote("public", t)+" TO "+qr+", "+qw)
-	}
+	stmts = append(stmts, platformGrants...)
 	for _, s := range stmts {
 		if err := tx.Exec(s).Error; err != nil {
 			return fmt.Errorf("customdata: grant access to namespace %q: %w", ns, err)
 		}
 	}
 	return nil
+}
+
+// platformTableGrants returns the statements that give a namespace's
+// reader and writer (quoted role names) SELECT on the platform's tables
+// that plugins may read: the SDK tables, public.canvas_sdk_data_api_*.
+// This is the one place that decides which platform tables those are.
+func platformTableGrants(tx *gorm.DB, qReader, qWriter string) ([]string, error) {
+	var tables []string
+	if err := tx.Raw(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'canvas\_sdk\_data\_api\_%' ORDER BY tablename`).
+		Scan(&tables).Error; err != nil {
+		return nil, fmt.Errorf("customdata: list SDK tables: %w", err)
+	}
+	stmts := make([]string, 0, len(tables))
+	for _, t := range tables {
+		stmts = append(stmts, "GRANT SELECT ON "+sqlident.Quote("public", t)+" TO "+qReader+", "+qWriter)
+	}
+	return stmts, nil
 }
 
 // dropRoles removes both roles of ns and their privileges in this database.
