@@ -280,7 +280,7 @@ func (m *Manager) RotateKeys(ctx context.Context, name string) (*Keys, error) {
 		}
 		reader, writer := m.roleNames(name)
 		for _, r := range []struct{ role, access string }{{reader, string(accessRead)}, {writer, string(accessReadWrite)}} {
-			if _, err := setRolePassword(tx, r.role, name, r.access, true); err != nil {
+			if _, err := m.setRolePassword(tx, r.role, name, r.access, true); err != nil {
 				return err
 			}
 		}

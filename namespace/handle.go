@@ -246,7 +246,7 @@ func (m *Manager) rolePassword(ctx context.Context, k poolKey, reset bool) (stri
 		}
 		if reset {
 			var err error
-			pw, err = setRolePassword(tx, role, k.ns, string(k.access), true)
+			pw, err = m.setRolePassword(tx, role, k.ns, string(k.access), true)
 			return err
 		}
 		var found []string

@@ -36,6 +36,13 @@ type Config struct {
 	// MaxConnsPerPool bounds each handle pool (one pool per namespace and
 	// access level). Zero means 10.
 	MaxConnsPerPool int
+	// RoleConnectionLimit is the most sessions one namespace role may hold
+	// on the server at once, over every Manager and pool (PostgreSQL's
+	// CONNECTION LIMIT, enforced at login with SQLSTATE 53300). Plugin code
+	// can reach its handle's *sql.DB and lift the pool's own bound; this
+	// limit keeps such misuse to its own namespace and level. Zero means
+	// 4 × MaxConnsPerPool; a negative value means no limit.
+	RoleConnectionLimit int
 	// Logger is GORM's logger for the admin and handle DBs; nil is silent.
 	Logger logger.Interface
 	// SDKRole is the role Canvas's Python plugin runner runs every plugin
@@ -83,6 +90,12 @@ func NewManagerWithConfig(ctx context.Context, cfg Config) (*Manager, error) {
 	}
 	if cfg.MaxConnsPerPool <= 0 {
 		cfg.MaxConnsPerPool = 10
+	}
+	switch {
+	case cfg.RoleConnectionLimit == 0:
+		cfg.RoleConnectionLimit = 4 * cfg.MaxConnsPerPool
+	case cfg.RoleConnectionLimit < 0:
+		cfg.RoleConnectionLimit = -1
 	}
 	if cfg.SDKRole == "" {
 		cfg.SDKRole = DefaultSDKRole

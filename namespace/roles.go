@@ -23,6 +23,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -45,17 +46,24 @@ func (m *Manager) ensureRoles(tx *gorm.DB, ns string) error {
 		var state struct {
 			RoleExists bool
 			HasCred    bool
+			ConnLimit  int
 		}
 		err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AS role_exists,
-       EXISTS (SELECT 1 FROM `+sqlident.Quote(adminSchema, credentialTable)+` WHERE role_name = $1) AS has_cred`, r.role).
+       EXISTS (SELECT 1 FROM `+sqlident.Quote(adminSchema, credentialTable)+` WHERE role_name = $1) AS has_cred,
+       coalesce((SELECT rolconnlimit FROM pg_roles WHERE rolname = $1), -1) AS conn_limit`, r.role).
 			Scan(&state).Error
 		if err != nil {
 			return fmt.Errorf("customdata: look up role for namespace %q: %w", ns, err)
 		}
 		if state.RoleExists && state.HasCred {
+			if state.ConnLimit != m.cfg.RoleConnectionLimit {
+				if err := tx.Exec(connectionLimitSQL(r.role, m.cfg.RoleConnectionLimit)).Error; err != nil {
+					return fmt.Errorf("customdata: set the connection limit of a role of namespace %q: %w", ns, err)
+				}
+			}
 			continue
 		}
-		if _, err := setRolePassword(tx, r.role, ns, r.access, state.RoleExists); err != nil {
+		if _, err := m.setRolePassword(tx, r.role, ns, r.access, state.RoleExists); err != nil {
 			return err
 		}
 	}
@@ -66,7 +74,7 @@ func (m *Manager) ensureRoles(tx *gorm.DB, ns string) error {
 // a fresh random password, records the password for the Manager and returns
 // it. The statements run with GORM's logger off: the password is a literal
 // in them.
-func setRolePassword(tx *gorm.DB, role, ns, access string, exists bool) (string, error) {
+func (m *Manager) setRolePassword(tx *gorm.DB, role, ns, access string, exists bool) (string, error) {
 	tx = tx.Session(&gorm.Session{Logger: logger.Discard})
 	pw := randomPassword()
 	verifier, err := pgrole.SCRAMVerifier(pw)
@@ -79,6 +87,7 @@ func setRolePassword(tx *gorm.DB, role, ns, access string, exists bool) (string,
 	}
 	stmts := []string{
 		verb + " ROLE " + sqlident.Quote(role) + " WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS PASSWORD " + sqlident.Literal(verifier),
+		connectionLimitSQL(role, m.cfg.RoleConnectionLimit),
 		// Settings a role gave itself (ALTER ROLE CURRENT_USER SET ...) go.
 		"ALTER ROLE " + sqlident.Quote(role) + " RESET ALL",
 		// The comment names no namespace: every role can read it.
@@ -96,6 +105,11 @@ ON CONFLICT (role_name) DO UPDATE SET password = excluded.password`, role, ns, a
 		return "", fmt.Errorf("customdata: record role for namespace %q: %w", ns, err)
 	}
 	return pw, nil
+}
+
+// connectionLimitSQL sets role's CONNECTION LIMIT (-1: none).
+func connectionLimitSQL(role string, limit int) string {
+	return "ALTER ROLE " + sqlident.Quote(role) + " CONNECTION LIMIT " + strconv.Itoa(limit)
 }
 
 // grant gives the roles of ns exactly their privileges on every table that
