@@ -73,7 +73,7 @@ func (c *roleConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		tainted, err := roleHasSettings(ctx, conn)
+		tainted, err := roleHasSettings(ctx, conn, c.role, c.m.roleSettings)
 		if err == nil && !tainted {
 			return conn, nil
 		}
@@ -138,40 +138,28 @@ func isAuthFailure(err error) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == "28P01"
 }
 
-// roleHasSettings reports whether the session's role carries settings of its
-// own (ALTER ROLE ... SET) for this database or all databases.
-func roleHasSettings(ctx context.Context, conn driver.Conn) (bool, error) {
+// roleHasSettings reports whether the session's role carries settings
+// other than expected, the Manager's own (ALTER ROLE CURRENT_USER SET ...
+// for this database or all databases).
+func roleHasSettings(ctx context.Context, conn driver.Conn, role string, expected []string) (bool, error) {
 	sc, ok := conn.(*stdlib.Conn)
 	if !ok {
 		return false, fmt.Errorf("customdata: unexpected driver connection %T", conn)
 	}
 	var tainted bool
-	err := sc.Conn().QueryRow(ctx, `SELECT EXISTS (
-  SELECT 1 FROM pg_catalog.pg_db_role_setting s
-  WHERE s.setrole = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user)
-    AND s.setdatabase IN (0, (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())))`).Scan(&tainted)
+	err := sc.Conn().QueryRow(ctx, `SELECT `+roleSettingsDiffer,
+		role, expected).Scan(&tainted)
 	return tainted, err
 }
 
-// resetRoleSettings removes the settings a role gave itself.
+// resetRoleSettings removes the settings a role gave itself and gives it
+// the Manager's.
 func (m *Manager) resetRoleSettings(ctx context.Context, ns, role string) error {
 	err := m.admin.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := namespaceLock(tx, ns); err != nil {
 			return err
 		}
-		var db string
-		if err := tx.Raw("SELECT current_database()").Scan(&db).Error; err != nil {
-			return err
-		}
-		for _, s := range []string{
-			"ALTER ROLE " + sqlident.Quote(role) + " RESET ALL",
-			"ALTER ROLE " + sqlident.Quote(role) + " IN DATABASE " + sqlident.Quote(db) + " RESET ALL",
-		} {
-			if err := tx.Exec(s).Error; err != nil {
-				return err
-			}
-		}
-		return nil
+		return m.applyRoleSettings(tx, role)
 	})
 	if err != nil {
 		return fmt.Errorf("customdata: namespace %q: reset the settings of role %s: %w", ns, role, err)

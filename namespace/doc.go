@@ -90,12 +90,30 @@
 //   - The Manager's own statements run with search_path = pg_catalog, so no
 //     object a plugin could create elsewhere stands in for a built-in one.
 //
+// # Limits
+//
+// Every namespace role carries the Manager's HandleLimits as its own
+// settings (statement_timeout 30 s, lock_timeout 10 s,
+// idle_in_transaction_session_timeout 60 s and, with a superuser Manager,
+// temp_file_limit 1 GiB by default), and a CONNECTION LIMIT
+// (Config.RoleConnectionLimit, 4 × MaxConnsPerPool by default): a plugin
+// that lifts its pool's bound or holds sessions open exhausts only its own
+// namespace's share of the server. Settings a plugin gives its role are
+// replaced by the Manager's at the next connection.
+//
 // Left as PostgreSQL has it, and worth knowing: handles of one namespace and
 // level share a pool, so session state one plugin sets (SET search_path, a
 // temporary table) can be seen by another plugin of the same namespace and
 // level (the SDK's own statements are schema-qualified and unaffected); the
-// catalogs show every role which schemas, tables and roles exist, though no
-// rows or key digests of other namespaces; PUBLIC keeps CONNECT and TEMP on
+// catalogs show every role which schemas, tables and roles exist, and the
+// planner's row estimates of every table, though no rows or key digests of
+// other namespaces; a role may record default privileges for the tables it
+// would create (ALTER DEFAULT PRIVILEGES), though it can create none;
+// NOTIFY channels are database-wide, so a plugin can send on any channel,
+// another namespace's readiness channel included (Canvas's runner takes a
+// matching payload there as "ready" without re-reading schema_version);
+// a plugin may change its own session's timeouts (SET statement_timeout),
+// though not temp_file_limit; PUBLIC keeps CONNECT and TEMP on
 // databases, so a role password also opens other databases of the server,
 // with PUBLIC's rights there. A deployment that wants these closed revokes
 // CONNECT and TEMP from PUBLIC itself. The *sql.DB under a handle's

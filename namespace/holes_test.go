@@ -6,6 +6,7 @@ package namespace_test
 import (
 	"database/sql"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -94,4 +95,69 @@ func TestDefaultRoleConnectionLimit(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, d.DB.Raw("SELECT rolconnlimit FROM pg_roles r JOIN customdata_admin.role_credential c ON c.role_name = r.rolname ORDER BY 1").Scan(&limits).Error)
 	assert.Equal(t, []int{7, 7}, limits)
+}
+
+// TestHandleSessionsHaveServerSideLimits (hole 9): every session of a
+// namespace role starts with the Manager's statement, lock and
+// idle-in-transaction timeouts and (with a superuser Manager) a temporary
+// file limit, so a read handle cannot sleep or spill without bound.
+func TestHandleSessionsHaveServerSideLimits(t *testing.T) {
+	t.Parallel()
+	m, _ := newManagerWithConfig(t, namespace.Config{HandleLimits: namespace.HandleLimits{
+		StatementTimeout: 300 * time.Millisecond, TempFileLimitKB: 2048,
+	}})
+	keys := create(t, m, "acme__limited")
+	h, err := m.Open(ctx, "acme__limited", keys.Read)
+	require.NoError(t, err)
+	defer h.Close()
+	db := h.DB(ctx)
+	show := func(name string) string {
+		var v string
+		require.NoError(t, db.Raw("SHOW "+name).Scan(&v).Error)
+		return v
+	}
+	assert.Equal(t, "300ms", show("statement_timeout"))
+	assert.Equal(t, "10s", show("lock_timeout"), "the default")
+	assert.Equal(t, "1min", show("idle_in_transaction_session_timeout"), "the default")
+	assert.Equal(t, "2MB", show("temp_file_limit"))
+
+	err = db.Raw("SELECT pg_sleep(30)").Scan(new(string)).Error
+	require.Error(t, err)
+	assertPgCode(t, err, "57014") // canceled by statement_timeout
+}
+
+// TestHandleTempFilesAreBounded (hole 9): a read handle's sort that spills
+// beyond temp_file_limit fails (53400) instead of filling the disk.
+func TestHandleTempFilesAreBounded(t *testing.T) {
+	t.Parallel()
+	m, _ := newManagerWithConfig(t, namespace.Config{HandleLimits: namespace.HandleLimits{StatementTimeout: -1, TempFileLimitKB: 1024}})
+	keys := create(t, m, "acme__spill")
+	h, err := m.Open(ctx, "acme__spill", keys.Read)
+	require.NoError(t, err)
+	defer h.Close()
+	var v string
+	require.NoError(t, h.DB(ctx).Raw("SHOW statement_timeout").Scan(&v).Error)
+	assert.Equal(t, "0", v, "a negative limit sets none")
+	err = h.DB(ctx).Raw("SELECT count(*) FROM (SELECT g FROM generate_series(1, 2000000) g ORDER BY g DESC) s").Scan(new(int64)).Error
+	require.Error(t, err, "a sort spilling beyond temp_file_limit")
+	assertPgCode(t, err, "53400")
+}
+
+// TestRoleSettingsAPluginGivesItselfAreUndone: a role's own settings
+// (ALTER ROLE CURRENT_USER SET statement_timeout = 0) are found at the
+// next connection and replaced by the Manager's limits.
+func TestRoleSettingsAPluginGivesItselfAreUndone(t *testing.T) {
+	t.Parallel()
+	m, _ := newManager(t)
+	keys := create(t, m, "acme__selfset")
+	h, err := m.Open(ctx, "acme__selfset", keys.ReadWrite)
+	require.NoError(t, err)
+	defer h.Close()
+	sqlDB, err := h.DB(ctx).DB()
+	require.NoError(t, err)
+	require.NoError(t, execSimple(sqlDB, "ALTER ROLE CURRENT_USER SET statement_timeout = 0"))
+	sqlDB.SetMaxIdleConns(0) // every call on a new connection
+	var v string
+	require.NoError(t, h.DB(ctx).Raw("SHOW statement_timeout").Scan(&v).Error)
+	assert.Equal(t, "30s", v)
 }

@@ -43,6 +43,10 @@ type Config struct {
 	// limit keeps such misuse to its own namespace and level. Zero means
 	// 4 × MaxConnsPerPool; a negative value means no limit.
 	RoleConnectionLimit int
+	// HandleLimits are the server-side limits of every handle session
+	// (statement, lock and idle-in-transaction timeouts, temporary files);
+	// zero fields take their defaults.
+	HandleLimits HandleLimits
 	// Logger is GORM's logger for the admin and handle DBs; nil is silent.
 	Logger logger.Interface
 	// SDKRole is the role Canvas's Python plugin runner runs every plugin
@@ -66,6 +70,9 @@ type Manager struct {
 	admin    *gorm.DB // the Manager's own statements (search_path pg_catalog)
 	platform *gorm.DB // DB(): the DSN's settings, for platform code
 	dbOID    uint32
+	// roleSettings are the settings every namespace role carries (the
+	// handle limits), sorted, as PostgreSQL stores them.
+	roleSettings []string
 
 	mu      sync.Mutex
 	pools   map[poolKey]*pool
@@ -130,6 +137,13 @@ func NewManagerWithConfig(ctx context.Context, cfg Config) (*Manager, error) {
 		_ = m.Close()
 		return nil, fmt.Errorf("customdata: connect to platform database: %w", err)
 	}
+	var superuser bool
+	if err := admin.WithContext(ctx).Raw("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").Scan(&superuser).Error; err != nil {
+		_ = m.Close()
+		return nil, fmt.Errorf("customdata: connect to platform database: %w", err)
+	}
+	m.cfg.HandleLimits = cfg.HandleLimits.withDefaults()
+	m.roleSettings = m.cfg.HandleLimits.roleSettings(superuser)
 	if err := ensureAdminSchema(ctx, admin); err != nil {
 		_ = m.Close()
 		return nil, err

@@ -44,14 +44,16 @@ func (m *Manager) ensureRoles(tx *gorm.DB, ns string) error {
 	reader, writer := m.roleNames(ns)
 	for _, r := range []struct{ role, access string }{{reader, string(accessRead)}, {writer, string(accessReadWrite)}} {
 		var state struct {
-			RoleExists bool
-			HasCred    bool
-			ConnLimit  int
+			RoleExists     bool
+			HasCred        bool
+			ConnLimit      int
+			SettingsDiffer bool
 		}
-		err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AS role_exists,
+		err := tx.Raw(`SELECT r.oid IS NOT NULL AS role_exists,
        EXISTS (SELECT 1 FROM `+sqlident.Quote(adminSchema, credentialTable)+` WHERE role_name = $1) AS has_cred,
-       coalesce((SELECT rolconnlimit FROM pg_roles WHERE rolname = $1), -1) AS conn_limit`, r.role).
-			Scan(&state).Error
+       coalesce(r.rolconnlimit, -1) AS conn_limit,
+       r.oid IS NOT NULL AND `+roleSettingsDiffer+` AS settings_differ
+FROM (SELECT 1) one LEFT JOIN pg_roles r ON r.rolname = $1`, r.role, m.roleSettings).Scan(&state).Error
 		if err != nil {
 			return fmt.Errorf("customdata: look up role for namespace %q: %w", ns, err)
 		}
@@ -59,6 +61,11 @@ func (m *Manager) ensureRoles(tx *gorm.DB, ns string) error {
 			if state.ConnLimit != m.cfg.RoleConnectionLimit {
 				if err := tx.Exec(connectionLimitSQL(r.role, m.cfg.RoleConnectionLimit)).Error; err != nil {
 					return fmt.Errorf("customdata: set the connection limit of a role of namespace %q: %w", ns, err)
+				}
+			}
+			if state.SettingsDiffer {
+				if err := m.applyRoleSettings(tx, r.role); err != nil {
+					return err
 				}
 			}
 			continue
@@ -88,8 +95,6 @@ func (m *Manager) setRolePassword(tx *gorm.DB, role, ns, access string, exists b
 	stmts := []string{
 		verb + " ROLE " + sqlident.Quote(role) + " WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS PASSWORD " + sqlident.Literal(verifier),
 		connectionLimitSQL(role, m.cfg.RoleConnectionLimit),
-		// Settings a role gave itself (ALTER ROLE CURRENT_USER SET ...) go.
-		"ALTER ROLE " + sqlident.Quote(role) + " RESET ALL",
 		// The comment names no namespace: every role can read it.
 		"COMMENT ON ROLE " + sqlident.Quote(role) + " IS " + sqlident.Literal("customdata namespace role ("+access+")"),
 	}
@@ -97,6 +102,11 @@ func (m *Manager) setRolePassword(tx *gorm.DB, role, ns, access string, exists b
 		if err := tx.Exec(s).Error; err != nil {
 			return "", fmt.Errorf("customdata: create role for namespace %q: %w", ns, err)
 		}
+	}
+	// Settings a role gave itself (ALTER ROLE CURRENT_USER SET ...) go;
+	// the handle limits stay.
+	if err := m.applyRoleSettings(tx, role); err != nil {
+		return "", err
 	}
 	err = tx.Exec(`INSERT INTO `+sqlident.Quote(adminSchema, credentialTable)+` (role_name, namespace, access_level, password)
 VALUES ($1, $2, $3, $4)

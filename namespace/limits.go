@@ -1,0 +1,131 @@
+package namespace
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/canvas-sdk-go/customdata/internal/sqlident"
+)
+
+// HandleLimits are server-side limits on every session of a namespace's
+// roles, set as the roles' own settings (ALTER ROLE ... SET), so they hold
+// for every Manager and through a connection pooler. A zero field takes its
+// default; a negative one sets no limit.
+//
+// Plugin code may still change the three timeouts in its own session (SET
+// statement_timeout = 0; PostgreSQL lets every role do that); a session so
+// changed is never handed to other plugin code (see Handle). temp_file_limit
+// is a superuser's setting: no plugin can change it, and only a superuser
+// Manager can set it (otherwise it is left as the server has it).
+type HandleLimits struct {
+	// StatementTimeout cancels a statement running longer (SQLSTATE
+	// 57014). Default 30 s.
+	StatementTimeout time.Duration
+	// LockTimeout makes a statement waiting longer for a lock fail
+	// (SQLSTATE 55P03). Default 10 s.
+	LockTimeout time.Duration
+	// IdleInTransactionTimeout ends a session idle inside a transaction
+	// for longer. Default 60 s.
+	IdleInTransactionTimeout time.Duration
+	// TempFileLimitKB bounds the temporary files one session may write, in
+	// kilobytes. Default 1,048,576 (1 GiB).
+	TempFileLimitKB int64
+}
+
+// Default limits of HandleLimits.
+const (
+	DefaultStatementTimeout         = 30 * time.Second
+	DefaultLockTimeout              = 10 * time.Second
+	DefaultIdleInTransactionTimeout = 60 * time.Second
+	DefaultTempFileLimitKB          = 1 << 20
+)
+
+// withDefaults fills the zero fields.
+func (l HandleLimits) withDefaults() HandleLimits {
+	if l.StatementTimeout == 0 {
+		l.StatementTimeout = DefaultStatementTimeout
+	}
+	if l.LockTimeout == 0 {
+		l.LockTimeout = DefaultLockTimeout
+	}
+	if l.IdleInTransactionTimeout == 0 {
+		l.IdleInTransactionTimeout = DefaultIdleInTransactionTimeout
+	}
+	if l.TempFileLimitKB == 0 {
+		l.TempFileLimitKB = DefaultTempFileLimitKB
+	}
+	return l
+}
+
+// roleSettings returns the settings every namespace role carries, as
+// PostgreSQL stores them (name=value, sorted): the limits that are set.
+// superuser says whether the Manager may set temp_file_limit.
+func (l HandleLimits) roleSettings(superuser bool) []string {
+	var out []string
+	ms := func(name string, d time.Duration) {
+		if d > 0 {
+			v := d.Milliseconds()
+			if v == 0 {
+				v = 1
+			}
+			out = append(out, name+"="+strconv.FormatInt(v, 10))
+		}
+	}
+	ms("statement_timeout", l.StatementTimeout)
+	ms("lock_timeout", l.LockTimeout)
+	ms("idle_in_transaction_session_timeout", l.IdleInTransactionTimeout)
+	if superuser && l.TempFileLimitKB > 0 {
+		out = append(out, "temp_file_limit="+strconv.FormatInt(l.TempFileLimitKB, 10))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// applyRoleSettings resets every setting of role (for this database and
+// all) and gives it exactly the Manager's (m.roleSettings).
+func (m *Manager) applyRoleSettings(tx *gorm.DB, role string) error {
+	var db string
+	if err := tx.Raw("SELECT current_database()").Scan(&db).Error; err != nil {
+		return err
+	}
+	qr := sqlident.Quote(role)
+	stmts := []string{
+		"ALTER ROLE " + qr + " RESET ALL",
+		"ALTER ROLE " + qr + " IN DATABASE " + sqlident.Quote(db) + " RESET ALL",
+	}
+	for _, s := range m.roleSettings {
+		name, value := splitSetting(s)
+		// value is a number this package formatted, name one of its own.
+		stmts = append(stmts, "ALTER ROLE "+qr+" SET "+name+" = "+value)
+	}
+	for _, s := range stmts {
+		if err := tx.Exec(s).Error; err != nil {
+			return fmt.Errorf("customdata: set the limits of role %s: %w", role, err)
+		}
+	}
+	return nil
+}
+
+func splitSetting(s string) (name, value string) {
+	for i := range len(s) {
+		if s[i] == '=' {
+			return s[:i], s[i+1:]
+		}
+	}
+	return s, ""
+}
+
+// roleSettingsDiffer is the condition (on role name $1 and the expected
+// sorted settings $2) that a role's stored settings are not exactly the
+// Manager's: any setting for this database, or others set for all.
+const roleSettingsDiffer = `(EXISTS (
+  SELECT 1 FROM pg_catalog.pg_db_role_setting s
+  WHERE s.setrole = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1)
+    AND s.setdatabase = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()))
+OR coalesce((SELECT array_agg(x ORDER BY x) FROM pg_catalog.pg_db_role_setting s, unnest(s.setconfig) x
+  WHERE s.setrole = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1) AND s.setdatabase = 0), '{}')
+  IS DISTINCT FROM $2::text[])`
