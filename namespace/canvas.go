@@ -117,13 +117,50 @@ WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relowner = (SELECT oid FR
   AND NOT (c.relname = ANY($2)) ORDER BY c.relname`, ns, systemTables).Scan(&mine).Error; err != nil {
 		return fmt.Errorf("customdata: list tables of namespace %q: %w", ns, err)
 	}
-	// CREATE on the schema first: a new owner must hold it.
-	stmts := systables.SDKGrants(ns, r.sdk)
+	// Only what is missing (see locks.go): a re-install runs nothing here.
+	reader, writer := m.roleNames(ns)
+	var have struct {
+		SDK       bool
+		Defaults  bool
+		Reporting bool
+	}
+	q := func(t string) string { return sqlident.Quote(ns, t) }
+	if err := tx.Raw(`SELECT
+  has_schema_privilege($1, $2, 'USAGE') AND has_schema_privilege($1, $2, 'CREATE')
+  AND has_table_privilege($1, $3, 'SELECT') AND has_table_privilege($1, $4, 'SELECT')
+  AND has_table_privilege($1, $5, 'SELECT') AND has_table_privilege($1, $5, 'INSERT') AND has_table_privilege($1, $5, 'UPDATE') AND has_table_privilege($1, $5, 'DELETE')
+  AND has_table_privilege($1, $6, 'SELECT') AND has_table_privilege($1, $6, 'INSERT') AND has_table_privilege($1, $6, 'UPDATE') AND has_table_privilege($1, $6, 'DELETE')
+  AND has_sequence_privilege($1, $7, 'USAGE') AND has_sequence_privilege($1, $8, 'USAGE') AS sdk,
+  (SELECT count(*) FROM pg_default_acl d, aclexplode(d.defaclacl) a
+   WHERE d.defaclrole = (SELECT oid FROM pg_roles WHERE rolname = $1) AND d.defaclnamespace = $2::regnamespace
+     AND ((d.defaclobjtype = 'r' AND a.grantee = $9::regrole AND a.privilege_type = 'SELECT')
+       OR (d.defaclobjtype = 'r' AND a.grantee = $10::regrole AND a.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE'))
+       OR (d.defaclobjtype = 'S' AND a.grantee = $10::regrole AND a.privilege_type IN ('USAGE', 'SELECT')))) = 7 AS defaults`,
+		r.sdk, ns, q(systables.NamespaceAuth), q(systables.SchemaVersion), q(systables.AttributeHub), q(systables.CustomAttribute),
+		q(systables.AttributeHub+"_dbid_seq"), q(systables.CustomAttribute+"_dbid_seq"), reader, writer).Scan(&have).Error; err != nil {
+		return fmt.Errorf("customdata: look up the grants of namespace %q to role %q: %w", ns, r.sdk, err)
+	}
+	if r.reporting != "" {
+		if err := tx.Raw(`SELECT has_schema_privilege($1, $2, 'USAGE')
+    AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.relnamespace = $2::regnamespace AND c.relkind IN ('r', 'p') AND NOT has_table_privilege($1, c.oid, 'SELECT'))
+    AND EXISTS (SELECT 1 FROM pg_default_acl d, aclexplode(d.defaclacl) a
+      WHERE d.defaclrole = (SELECT oid FROM pg_roles WHERE rolname = $3) AND d.defaclnamespace = $2::regnamespace
+        AND d.defaclobjtype = 'r' AND a.grantee = $1::regrole AND a.privilege_type = 'SELECT')`, r.reporting, ns, r.sdk).Scan(&have.Reporting).Error; err != nil {
+			return fmt.Errorf("customdata: look up the grants of namespace %q to role %q: %w", ns, r.reporting, err)
+		}
+	}
+	var stmts []string
+	if !have.SDK {
+		// CREATE on the schema first: a new owner must hold it.
+		stmts = append(stmts, systables.SDKGrants(ns, r.sdk)...)
+	}
 	for _, t := range mine {
 		stmts = append(stmts, "ALTER TABLE "+sqlident.Quote(ns, t)+" OWNER TO "+sqlident.Quote(r.sdk))
 	}
-	stmts = append(stmts, m.sdkDefaultPrivileges(ns, r.sdk)...)
-	if r.reporting != "" {
+	if !have.Defaults {
+		stmts = append(stmts, m.sdkDefaultPrivileges(ns, r.sdk)...)
+	}
+	if r.reporting != "" && !have.Reporting {
 		stmts = append(stmts, systables.ReportingGrants(ns, r.sdk, r.reporting)...)
 	}
 	for _, s := range stmts {

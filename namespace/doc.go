@@ -120,9 +120,18 @@
 // *gorm.DB is the shared pool: plugin code that closes it (or changes its
 // limits) does so for every handle of that namespace and level in this
 // Manager until they are all closed; plugin code closes its Handle instead.
-// Install and admin transactions take no lock_timeout: a plugin holding a
-// long transaction on a custom table makes an install that alters that
-// table wait for it.
+//
+// # Locks plugin code can hold
+//
+// Any role may run a no-op GRANT on an object it can use (PostgreSQL only
+// warns), and so hold that object's catalog row locked for as long as its
+// transaction lasts; a plugin's long transaction on a custom table holds
+// the table against ALTER TABLE. So an install grants only what is missing
+// (a re-install grants nothing), takes the one database-wide lock (for
+// GRANTs on the database and the SDK tables) only when a new role needs
+// them, and waits at most Config.LockWait (5 s) for any lock after the
+// namespace's own, three attempts in all, before it fails with
+// ErrLockTimeout. A failed install leaves nothing behind.
 //
 // # Errors
 //

@@ -240,10 +240,7 @@ func (m *Manager) roleOf(k poolKey) string {
 func (m *Manager) rolePassword(ctx context.Context, k poolKey, reset bool) (string, error) {
 	role := m.roleOf(k)
 	var pw string
-	err := m.admin.WithContext(ctx).Session(&gorm.Session{Logger: logger.Discard}).Transaction(func(tx *gorm.DB) error {
-		if err := namespaceLock(tx, k.ns); err != nil {
-			return err
-		}
+	err := m.lockedTx(ctx, m.admin.Session(&gorm.Session{Logger: logger.Discard}), k.ns, func(tx *gorm.DB) error {
 		if reset {
 			var err error
 			pw, err = m.setRolePassword(tx, role, k.ns, string(k.access), true)

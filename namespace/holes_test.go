@@ -4,6 +4,7 @@ package namespace_test
 // hostile plugin.
 
 import (
+	"context"
 	"database/sql"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/canvas-sdk-go/customdata/internal/testdb"
+	"github.com/canvas-sdk-go/customdata/manifest"
 	"github.com/canvas-sdk-go/customdata/namespace"
 )
 
@@ -91,7 +93,7 @@ func TestDefaultRoleConnectionLimit(t *testing.T) {
 	m2, err := namespace.NewManagerWithConfig(ctx, namespace.Config{DSN: d.DSN, RoleConnectionLimit: 7})
 	require.NoError(t, err)
 	defer m2.Close()
-	_, err = m2.Install(ctx, readPlugin("later", "acme__limits", map[string]string{"namespace_read_access_key": keys.Read}))
+	_, err = m2.Install(ctx, readPlugin("later", "acme__limits", map[string]string{manifest.ReadAccessKey: keys.Read}))
 	require.NoError(t, err)
 	require.NoError(t, d.DB.Raw("SELECT rolconnlimit FROM pg_roles r JOIN customdata_admin.role_credential c ON c.role_name = r.rolname ORDER BY 1").Scan(&limits).Error)
 	assert.Equal(t, []int{7, 7}, limits)
@@ -160,4 +162,86 @@ func TestRoleSettingsAPluginGivesItselfAreUndone(t *testing.T) {
 	var v string
 	require.NoError(t, h.DB(ctx).Raw("SHOW statement_timeout").Scan(&v).Error)
 	assert.Equal(t, "30s", v)
+}
+
+// pluginTx opens a transaction on a handle's own connection, as plugin
+// code can, and runs stmts in it; the transaction stays open until the
+// test ends (or the returned func is called).
+func pluginTx(t *testing.T, h *namespace.Handle, stmts ...string) func() {
+	t.Helper()
+	sqlDB, err := h.DB(ctx).DB()
+	require.NoError(t, err)
+	tx, err := sqlDB.BeginTx(ctx, nil)
+	require.NoError(t, err)
+	for _, s := range stmts {
+		_, err := tx.ExecContext(ctx, s)
+		require.NoError(t, err, s)
+	}
+	done := false
+	end := func() {
+		if !done {
+			done = true
+			_ = tx.Rollback()
+		}
+	}
+	t.Cleanup(end)
+	return end
+}
+
+// TestPluginHoldingCatalogRowsBlocksNoInstall (hole 1): a read handle that
+// runs no-op GRANTs (PostgreSQL only warns) in an open transaction holds
+// the database's and its tables' catalog rows; installs of other
+// namespaces, and re-installs of its own, do not wait for it.
+func TestPluginHoldingCatalogRowsBlocksNoInstall(t *testing.T) {
+	t.Parallel()
+	m, d := newManager(t)
+	keys := create(t, m, "acme__holder")
+	h, err := m.Open(ctx, "acme__holder", keys.Read)
+	require.NoError(t, err)
+	defer h.Close()
+	var dbName string
+	require.NoError(t, d.DB.Raw("SELECT current_database()").Scan(&dbName).Error)
+	pluginTx(t, h,
+		`GRANT CONNECT ON DATABASE "`+dbName+`" TO PUBLIC`,
+		`GRANT SELECT ON acme__holder.attribute_hub TO PUBLIC`,
+		`GRANT SELECT ON acme__holder.custom_attribute TO PUBLIC`)
+
+	bounded, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for _, ns := range []string{"acme__bystander", "acme__bystander_two"} {
+		inst, err := m.Install(bounded, rwPlugin("owner_"+ns, ns, nil))
+		require.NoError(t, err, "a new namespace installs while the plugin holds its rows")
+		assert.True(t, inst.Created)
+	}
+	_, err = m.Install(bounded, rwPlugin("again", "acme__holder", map[string]string{manifest.ReadWriteAccessKey: keys.ReadWrite}))
+	require.NoError(t, err, "a re-install of the plugin's own namespace grants nothing, so waits for nothing")
+	_, err = m.Install(bounded, readPlugin("reader", "acme__holder", map[string]string{manifest.ReadAccessKey: keys.Read}))
+	require.NoError(t, err)
+}
+
+// TestInstallGivesUpOnAHeldLockAndLeavesNothing (hole 1): where an install
+// must change a row a plugin holds (here: SELECT on an SDK table, which a
+// new namespace's roles need), it waits LockWait per attempt, 3 attempts,
+// then fails with ErrLockTimeout and leaves nothing behind.
+func TestInstallGivesUpOnAHeldLockAndLeavesNothing(t *testing.T) {
+	t.Parallel()
+	m, d := newManagerWithConfig(t, namespace.Config{LockWait: 200 * time.Millisecond})
+	require.NoError(t, d.DB.Exec("CREATE TABLE public.canvas_sdk_data_api_note_001 (dbid bigint PRIMARY KEY)").Error)
+	keys := create(t, m, "acme__holder")
+	h, err := m.Open(ctx, "acme__holder", keys.Read)
+	require.NoError(t, err)
+	defer h.Close()
+	release := pluginTx(t, h, `GRANT SELECT ON public.canvas_sdk_data_api_note_001 TO PUBLIC`)
+
+	before := snapshot(t, m.DB())
+	_, err = m.Install(ctx, rwPlugin("blocked", "acme__blocked", nil))
+	require.Error(t, err)
+	assert.ErrorIs(t, err, namespace.ErrLockTimeout)
+	assertPgCode(t, err, "55P03")
+	assert.Equal(t, before, snapshot(t, m.DB()), "the failed install left nothing")
+
+	release()
+	inst, err := m.Install(ctx, rwPlugin("blocked", "acme__blocked", nil))
+	require.NoError(t, err, "once the plugin's transaction ends, the install goes through")
+	assert.True(t, inst.Created)
 }

@@ -115,10 +115,8 @@ func (m *Manager) Install(ctx context.Context, p Plugin) (*Installation, error) 
 	}
 
 	inst := &Installation{Namespace: ns, Access: access}
-	err = m.admin.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := namespaceLock(tx, ns); err != nil {
-			return err
-		}
+	err = m.lockedTx(ctx, m.admin, ns, func(tx *gorm.DB) error {
+		*inst = Installation{Namespace: ns, Access: access} // a retried attempt starts afresh
 		exists, err := schemaExists(tx, ns)
 		if err != nil {
 			return err

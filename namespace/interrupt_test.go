@@ -16,6 +16,9 @@ import (
 func TestKilledInstallLeavesNothing(t *testing.T) {
 	t.Parallel()
 	m, d := newManager(t)
+	// An SDK table: the new namespace's roles need SELECT on it, a grant
+	// on a shared object, which installs make under the grants lock.
+	require.NoError(t, d.DB.Exec("CREATE TABLE public.canvas_sdk_data_api_note_001 (dbid bigint PRIMARY KEY)").Error)
 	blocker, err := d.DB.DB()
 	require.NoError(t, err)
 	hold, err := blocker.BeginTx(ctx, nil)

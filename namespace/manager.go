@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -47,6 +48,11 @@ type Config struct {
 	// (statement, lock and idle-in-transaction timeouts, temporary files);
 	// zero fields take their defaults.
 	HandleLimits HandleLimits
+	// LockWait bounds each wait of an install (or of the first Open of a
+	// namespace made elsewhere) for a lock another session holds, after the
+	// namespace's own install lock; the install is then retried, 3 times
+	// in all, before it fails with ErrLockTimeout. Zero means 5 s.
+	LockWait time.Duration
 	// Logger is GORM's logger for the admin and handle DBs; nil is silent.
 	Logger logger.Interface
 	// SDKRole is the role Canvas's Python plugin runner runs every plugin
@@ -97,6 +103,9 @@ func NewManagerWithConfig(ctx context.Context, cfg Config) (*Manager, error) {
 	}
 	if cfg.MaxConnsPerPool <= 0 {
 		cfg.MaxConnsPerPool = 10
+	}
+	if cfg.LockWait <= 0 {
+		cfg.LockWait = defaultLockWait
 	}
 	switch {
 	case cfg.RoleConnectionLimit == 0:

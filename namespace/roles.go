@@ -124,42 +124,94 @@ func connectionLimitSQL(role string, limit int) string {
 
 // grant gives the roles of ns exactly their privileges on every table that
 // exists now (system and custom tables, and the SDK tables). It runs after
-// every DDL of an install, so tables added later are covered too.
+// every DDL of an install, so tables added later are covered too. It runs
+// only the grants and revokes that are missing: a statement on an object
+// updates the object's catalog row even when it changes nothing, and plugin
+// code can hold such a row locked (see locks.go).
 func (m *Manager) grant(tx *gorm.DB, ns string) error {
 	reader, writer := m.roleNames(ns)
 	qr, qw, qs := sqlident.Quote(reader), sqlident.Quote(writer), sqlident.Quote(ns)
-	var dbName string
-	if err := tx.Raw("SELECT current_database()").Scan(&dbName).Error; err != nil {
-		return err
+	var state struct {
+		DBName  string
+		Connect bool
+		Usage   bool
 	}
-	var tables []string
-	if err := tx.Raw(`SELECT tablename FROM pg_tables WHERE schemaname = $1 AND NOT (tablename = ANY($2)) ORDER BY tablename`,
-		ns, systables.Private).Scan(&tables).Error; err != nil {
+	if err := tx.Raw(`SELECT current_database() AS db_name,
+       has_database_privilege($1, current_database(), 'CONNECT') AND has_database_privilege($2, current_database(), 'CONNECT') AS connect,
+       has_schema_privilege($1, $3, 'USAGE') AND has_schema_privilege($2, $3, 'USAGE') AS usage`,
+		reader, writer, ns).Scan(&state).Error; err != nil {
+		return fmt.Errorf("customdata: look up the grants of namespace %q: %w", ns, err)
+	}
+	// Tables and sequences: what each role lacks, and whether a private
+	// one (the key table, schema_version and the key table's id sequence:
+	// nobody's business but the Manager's) grants anything to PUBLIC or
+	// the roles.
+	var rels []struct {
+		Relname  string
+		Kind     string
+		Private  bool
+		ReaderOK bool
+		WriterOK bool
+		Exposed  bool
+	}
+	if err := tx.Raw(`SELECT c.relname, c.relkind::text AS kind,
+       (c.relkind IN ('r', 'p') AND c.relname = ANY($2)) OR (c.relkind = 'S' AND EXISTS (
+         SELECT 1 FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid
+         WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+           AND d.refclassid = 'pg_class'::regclass AND t.relname = ANY($2))) AS private,
+       CASE WHEN c.relkind = 'S' THEN true ELSE has_table_privilege($3, c.oid, 'SELECT') END AS reader_ok,
+       CASE WHEN c.relkind = 'S' THEN has_sequence_privilege($4, c.oid, 'USAGE') AND has_sequence_privilege($4, c.oid, 'SELECT')
+            ELSE has_table_privilege($4, c.oid, 'SELECT') AND has_table_privilege($4, c.oid, 'INSERT')
+             AND has_table_privilege($4, c.oid, 'UPDATE') AND has_table_privilege($4, c.oid, 'DELETE') END AS writer_ok,
+       EXISTS (SELECT 1 FROM aclexplode(c.relacl) a WHERE a.grantee = 0 OR a.grantee IN (SELECT oid FROM pg_roles WHERE rolname IN ($3, $4))) AS exposed
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'S') ORDER BY c.relname`,
+		ns, systables.Private, reader, writer).Scan(&rels).Error; err != nil {
 		return fmt.Errorf("customdata: list tables of namespace %q: %w", ns, err)
 	}
-	// Sequences of the custom tables and attribute tables: the writer
-	// inserts through them. Those owned by the private tables (the key
-	// table's id) are nobody's business but the Manager's.
-	var seqRows []struct {
-		Relname string
-		Private bool
-	}
-	if err := tx.Raw(`SELECT s.relname, EXISTS (
-    SELECT 1 FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid
-    WHERE d.classid = 'pg_class'::regclass AND d.objid = s.oid
-      AND d.refclassid = 'pg_class'::regclass AND t.relname = ANY($2)) AS private
-FROM pg_class s JOIN pg_namespace n ON n.oid = s.relnamespace
-WHERE n.nspname = $1 AND s.relkind = 'S' ORDER BY s.relname`, ns, systables.Private).Scan(&seqRows).Error; err != nil {
-		return fmt.Errorf("customdata: list sequences of namespace %q: %w", ns, err)
-	}
-	platformGrants, err := platformTableGrants(tx, qr, qw)
+	platformGrants, err := platformTableGrants(tx, reader, writer)
 	if err != nil {
 		return err
 	}
-	// GRANTs on one shared table at once fail with "tuple concurrently
-	// updated": installs of different namespaces take turns here.
-	if err := lockRow(tx, grantsLock); err != nil {
-		return err
+	var stmts []string
+	if !state.Connect {
+		// PUBLIC normally has CONNECT; where a deployment revoked it, the
+		// roles need their own.
+		stmts = append(stmts, "GRANT CONNECT ON DATABASE "+sqlident.Quote(state.DBName)+" TO "+qr+", "+qw)
+	}
+	shared := len(stmts) > 0 || len(platformGrants) > 0
+	if !state.Usage {
+		stmts = append(stmts, "GRANT USAGE ON SCHEMA "+qs+" TO "+qr+", "+qw)
+	}
+	for _, r := range rels {
+		q := sqlident.Quote(ns, r.Relname)
+		switch {
+		case r.Private && r.Exposed && r.Kind == "S":
+			stmts = append(stmts, "REVOKE ALL ON SEQUENCE "+q+" FROM PUBLIC, "+qr+", "+qw)
+		case r.Private && r.Exposed:
+			stmts = append(stmts, "REVOKE ALL ON "+q+" FROM PUBLIC, "+qr+", "+qw)
+		case r.Private:
+		case r.Kind == "S":
+			if !r.WriterOK {
+				stmts = append(stmts, "GRANT USAGE, SELECT ON SEQUENCE "+q+" TO "+qw)
+			}
+		default:
+			if !r.ReaderOK {
+				stmts = append(stmts, "GRANT SELECT ON "+q+" TO "+qr)
+			}
+			if !r.WriterOK {
+				stmts = append(stmts, "GRANT SELECT, INSERT, UPDATE, DELETE ON "+q+" TO "+qw)
+			}
+		}
+	}
+	stmts = append(stmts, platformGrants...)
+	if shared {
+		// GRANTs on one shared object at once fail with "tuple
+		// concurrently updated": installs of different namespaces take
+		// turns here, and only here.
+		if err := lockRow(tx, grantsLock); err != nil {
+			return err
+		}
 	}
 	canvas, err := m.lookupCanvasRoles(tx)
 	if err != nil {
@@ -168,48 +220,29 @@ WHERE n.nspname = $1 AND s.relkind = 'S' ORDER BY s.relname`, ns, systables.Priv
 	if err := m.canvasLayout(tx, ns, canvas); err != nil {
 		return err
 	}
-	stmts := []string{
-		"GRANT CONNECT ON DATABASE " + sqlident.Quote(dbName) + " TO " + qr + ", " + qw,
-		"GRANT USAGE ON SCHEMA " + qs + " TO " + qr + ", " + qw,
-	}
-	for _, s := range seqRows {
-		if s.Private {
-			stmts = append(stmts, "REVOKE ALL ON SEQUENCE "+sqlident.Quote(ns, s.Relname)+" FROM PUBLIC, "+qr+", "+qw)
-		} else {
-			stmts = append(stmts, "GRANT USAGE, SELECT ON SEQUENCE "+sqlident.Quote(ns, s.Relname)+" TO "+qw)
-		}
-	}
-	for _, t := range tables {
-		qt := sqlident.Quote(ns, t)
-		stmts = append(stmts,
-			"GRANT SELECT ON "+qt+" TO "+qr,
-			"GRANT SELECT, INSERT, UPDATE, DELETE ON "+qt+" TO "+qw)
-	}
-	for _, t := range systables.Private {
-		stmts = append(stmts, "REVOKE ALL ON "+sqlident.Quote(ns, t)+" FROM PUBLIC, "+qr+", "+qw)
-	}
-	stmts = append(stmts, platformGrants...)
 	for _, s := range stmts {
 		if err := tx.Exec(s).Error; err != nil {
-			return fmt.Errorf("customdata: grant access to namespace %q: %w", ns, err)
+			return fmt.Errorf("customdata: grant access to namespace %q (%s): %w", ns, s, err)
 		}
 	}
 	return nil
 }
 
 // platformTableGrants returns the statements that give a namespace's
-// reader and writer (quoted role names) SELECT on the platform's tables
-// that plugins may read: the SDK tables, public.canvas_sdk_data_api_*.
+// reader and writer SELECT on the platform's tables that plugins may read,
+// the SDK tables (public.canvas_sdk_data_api_*), where either lacks it.
 // This is the one place that decides which platform tables those are.
-func platformTableGrants(tx *gorm.DB, qReader, qWriter string) ([]string, error) {
+func platformTableGrants(tx *gorm.DB, reader, writer string) ([]string, error) {
 	var tables []string
-	if err := tx.Raw(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'canvas\_sdk\_data\_api\_%' ORDER BY tablename`).
-		Scan(&tables).Error; err != nil {
+	if err := tx.Raw(`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm') AND c.relname LIKE 'canvas\_sdk\_data\_api\_%'
+  AND NOT (has_table_privilege($1, c.oid, 'SELECT') AND has_table_privilege($2, c.oid, 'SELECT'))
+ORDER BY c.relname`, reader, writer).Scan(&tables).Error; err != nil {
 		return nil, fmt.Errorf("customdata: list SDK tables: %w", err)
 	}
 	stmts := make([]string, 0, len(tables))
 	for _, t := range tables {
-		stmts = append(stmts, "GRANT SELECT ON "+sqlident.Quote("public", t)+" TO "+qReader+", "+qWriter)
+		stmts = append(stmts, "GRANT SELECT ON "+sqlident.Quote("public", t)+" TO "+sqlident.Quote(reader)+", "+sqlident.Quote(writer))
 	}
 	return stmts, nil
 }
