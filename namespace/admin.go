@@ -161,12 +161,23 @@ func (m *Manager) Reset(ctx context.Context, name string, opts DestructiveOption
 }
 
 // Drop removes the namespace: its schema with every table and row, its keys
-// and its roles. The zero options are a dry run.
+// and its roles. The zero options are a dry run. Objects and privileges the
+// roles hold in other databases of the server (a role may connect to them
+// and run lo_create or ALTER DEFAULT PRIVILEGES there) are removed first
+// (DROP OWNED BY in each, as the Manager's user); where that is not
+// possible, Drop changes nothing and fails with ErrDropBlocked, naming the
+// databases and the statement that clears them.
 func (m *Manager) Drop(ctx context.Context, name string, opts DestructiveOptions) (*Plan, error) {
 	reader, writer := m.roleNames(name)
 	if opts.Apply && validateName(name) == nil {
 		m.closePools(name, errDropped)
 		m.endSessions(ctx, name) // no session outlives its role
+		// What the roles left in other databases would make DROP ROLE
+		// fail: removed first, or reported with the fix, before anything
+		// here changes.
+		if err := m.clearForeignDeps(ctx, name); err != nil {
+			return nil, err
+		}
 	}
 	plan, err := m.destroy(ctx, name, opts, func(tx *gorm.DB) ([]string, error) {
 		stmts := []string{"DROP SCHEMA " + sqlident.Quote(name) + " CASCADE"}

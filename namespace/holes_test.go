@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -244,4 +245,38 @@ func TestInstallGivesUpOnAHeldLockAndLeavesNothing(t *testing.T) {
 	inst, err := m.Install(ctx, rwPlugin("blocked", "acme__blocked", nil))
 	require.NoError(t, err, "once the plugin's transaction ends, the install goes through")
 	assert.True(t, inst.Created)
+}
+
+// TestDropClearsWhatRolesLeftInOtherDatabases (hole 6): a namespace role
+// that connected to another database of the server and left a large
+// object and default privileges there no longer makes Drop fail (2BP01).
+func TestDropClearsWhatRolesLeftInOtherDatabases(t *testing.T) {
+	t.Parallel()
+	m, d := newManager(t)
+	keys := create(t, m, "acme__leaver")
+	other := testdb.New(t)
+	var cred struct{ RoleName, Password string }
+	require.NoError(t, d.DB.Raw("SELECT role_name, password FROM customdata_admin.role_credential WHERE namespace = 'acme__leaver' AND access_level = 'read'").Scan(&cred).Error)
+	_ = keys
+
+	// What plugin code can do with its connection's role and password.
+	cfg, err := pgx.ParseConfig(other.DSN)
+	require.NoError(t, err)
+	cfg.User, cfg.Password = cred.RoleName, cred.Password
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, "SELECT lo_create(0)")
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, "ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO PUBLIC")
+	require.NoError(t, err)
+	require.NoError(t, conn.Close(ctx))
+
+	plan, err := m.Drop(ctx, "acme__leaver", namespace.DestructiveOptions{Apply: true})
+	require.NoError(t, err)
+	assert.True(t, plan.Applied)
+	var left int
+	require.NoError(t, d.DB.Raw("SELECT count(*) FROM pg_roles WHERE rolname = ?", cred.RoleName).Scan(&left).Error)
+	assert.Zero(t, left, "the roles are gone")
+	require.NoError(t, other.DB.Raw("SELECT count(*) FROM pg_largeobject_metadata").Scan(&left).Error)
+	assert.Zero(t, left, "and what they left elsewhere")
 }
