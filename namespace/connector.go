@@ -75,6 +75,9 @@ func (c *roleConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		}
 		tainted, err := roleHasSettings(ctx, conn, c.role, c.m.roleSettings)
 		if err == nil && !tainted {
+			if sc, ok := conn.(*stdlib.Conn); ok && !c.m.noSessionGuard {
+				rememberSession(sc.Conn())
+			}
 			return conn, nil
 		}
 		_ = conn.Close()
@@ -96,6 +99,9 @@ func (c *roleConnector) dial(ctx context.Context) (driver.Conn, error) {
 	c.mu.Lock()
 	cfg.User, cfg.Password = c.role, c.password
 	c.mu.Unlock()
+	if !c.m.noSessionGuard {
+		cfg.Tracer = sessionGuard{}
+	}
 	return c.m.dial(ctx, cfg)
 }
 
@@ -130,7 +136,7 @@ func (c *roleConnector) refreshPassword(ctx context.Context) error {
 
 // dialPgx opens one connection with cfg: the Manager's default dial.
 func dialPgx(ctx context.Context, cfg *pgx.ConnConfig) (driver.Conn, error) {
-	return stdlib.GetConnector(*cfg).Connect(ctx)
+	return stdlib.GetConnector(*cfg, stdlib.OptionResetSession(resetSession)).Connect(ctx)
 }
 
 func isAuthFailure(err error) bool {

@@ -101,10 +101,15 @@
 // namespace's share of the server. Settings a plugin gives its role are
 // replaced by the Manager's at the next connection.
 //
-// Left as PostgreSQL has it, and worth knowing: handles of one namespace and
-// level share a pool, so session state one plugin sets (SET search_path, a
-// temporary table) can be seen by another plugin of the same namespace and
-// level (the SDK's own statements are schema-qualified and unaffected); the
+// Handles of one namespace and level share a pool, but a connection whose
+// session a caller changed (SET, RESET, DISCARD, DEALLOCATE, PREPARE,
+// LISTEN, temporary objects, set_config, session advisory locks, a
+// reported parameter such as client_encoding, an open transaction) is
+// discarded, not handed to the next caller; the check costs no round trip.
+// Plugin code that reaches the raw pgx connection and changes unreported
+// settings through it is not seen.
+//
+// Left as PostgreSQL has it, and worth knowing: the
 // catalogs show every role which schemas, tables and roles exist, and the
 // planner's row estimates of every table, though no rows or key digests of
 // other namespaces; a role may record default privileges for the tables it

@@ -6,6 +6,7 @@ package namespace_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"testing"
 	"time"
 
@@ -279,4 +280,82 @@ func TestDropClearsWhatRolesLeftInOtherDatabases(t *testing.T) {
 	assert.Zero(t, left, "the roles are gone")
 	require.NoError(t, other.DB.Raw("SELECT count(*) FROM pg_largeobject_metadata").Scan(&left).Error)
 	assert.Zero(t, left, "and what they left elsewhere")
+}
+
+// TestSessionStateStaysWithItsCaller (hole 3): two plugins of one
+// namespace and level share a pool; what one sets on its connection
+// (client_encoding, default_transaction_read_only, DISCARD ALL, DEALLOCATE
+// ALL, an advisory lock, an open transaction) never reaches the other's
+// calls: they store and read the right text and succeed.
+func TestSessionStateStaysWithItsCaller(t *testing.T) {
+	t.Parallel()
+	m, _ := newManagerWithConfig(t, namespace.Config{MaxConnsPerPool: 1})
+	keys := create(t, m, "acme__shared_pool")
+	hostile, err := m.Open(ctx, "acme__shared_pool", keys.ReadWrite)
+	require.NoError(t, err)
+	defer hostile.Close()
+	victim, err := m.Open(ctx, "acme__shared_pool", keys.ReadWrite)
+	require.NoError(t, err)
+	defer victim.Close()
+
+	text := "naïve café ✓"
+	for i, stmt := range []string{
+		"SET client_encoding = 'LATIN1'",
+		"SET default_transaction_read_only = on",
+		"DISCARD ALL",
+		"DEALLOCATE ALL",
+		"SELECT set_config('datestyle', 'SQL, DMY', false)",
+		"SELECT pg_advisory_lock(42)",
+		"SET statement_timeout = 0; SET work_mem = '1GB'",
+		"BEGIN",
+	} {
+		// The pool has one connection: the victim's calls get the very
+		// connection the hostile plugin used, unless the guard replaced it.
+		require.NoError(t, hostile.DB(ctx).Exec(stmt).Error, stmt)
+		db := victim.DB(ctx)
+		id := fmt.Sprintf("hub-%d", i)
+		require.NoError(t, db.Exec("INSERT INTO acme__shared_pool.attribute_hub (type, id) VALUES ($1, $2)", text, id).Error, "after %s", stmt)
+		var got, enc, ro, style, timeout string
+		require.NoError(t, db.Raw("SELECT type FROM acme__shared_pool.attribute_hub WHERE id = $1", id).Scan(&got).Error, "after %s", stmt)
+		assert.Equal(t, text, got, "after %s", stmt)
+		require.NoError(t, db.Raw("SHOW client_encoding").Scan(&enc).Error)
+		require.NoError(t, db.Raw("SHOW default_transaction_read_only").Scan(&ro).Error)
+		require.NoError(t, db.Raw("SHOW DateStyle").Scan(&style).Error)
+		require.NoError(t, db.Raw("SHOW statement_timeout").Scan(&timeout).Error)
+		assert.Equal(t, []string{"UTF8", "off", "ISO, MDY", "30s"}, []string{enc, ro, style, timeout}, "after %s", stmt)
+		var locks int
+		require.NoError(t, db.Raw("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()").Scan(&locks).Error)
+		assert.Zero(t, locks, "after %s", stmt)
+	}
+}
+
+// TestChangesSessionClassifiesStatements: the SDK's own statements are
+// left alone; session-changing ones are caught wherever they stand.
+func TestChangesSessionClassifiesStatements(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		sql  string
+		want bool
+	}{
+		{`SELECT "dbid" FROM "acme__x"."attribute_hub" WHERE "type" = $1`, false},
+		{`INSERT INTO "acme__x"."custom_attribute" (hub_id, name) VALUES ($1, $2) ON CONFLICT (hub_id, name) DO UPDATE SET text_value = excluded.text_value`, false},
+		{`UPDATE "acme__x"."room" SET "name"=$1 WHERE "dbid" = $2`, false},
+		{`WITH s AS (SELECT 1) SELECT * FROM s`, false},
+		{`SELECT 'a; SET x = 1'`, false},
+		{`SET LOCAL statement_timeout = 0`, false},
+		{`SET TRANSACTION ISOLATION LEVEL SERIALIZABLE`, false},
+		{`set client_encoding = 'LATIN1'`, true},
+		{`  SET search_path = evil`, true},
+		{`SELECT 1; RESET ALL`, true},
+		{`discard all`, true},
+		{`DEALLOCATE ALL`, true},
+		{`PREPARE p AS SELECT 1`, true},
+		{`LISTEN x`, true},
+		{`CREATE TEMP TABLE t (x int)`, true},
+		{`SELECT set_config('search_path', 'x', false)`, true},
+		{`SELECT pg_advisory_lock(1)`, true},
+		{`DECLARE c CURSOR WITH HOLD FOR SELECT 1`, true},
+	} {
+		assert.Equal(t, c.want, namespace.ChangesSession(c.sql), c.sql)
+	}
 }

@@ -85,6 +85,10 @@ type Manager struct {
 	opening map[poolKey]*opening
 	closed  bool
 
+	// noSessionGuard turns the session guard (session.go) off, for the
+	// benchmark that measures its cost.
+	noSessionGuard bool
+
 	// dial opens one connection of a handle pool; a field so tests can
 	// make it fail as password authentication would.
 	dial func(ctx context.Context, cfg *pgx.ConnConfig) (driver.Conn, error)

@@ -1,0 +1,4 @@
+package namespace
+
+// ChangesSession exposes changesSession to the external tests.
+var ChangesSession = changesSession
