@@ -216,15 +216,7 @@ func (m *Manager) destroy(ctx context.Context, name string, opts DestructiveOpti
 		if !opts.Apply {
 			return nil
 		}
-		// Tables a Python plugin made belong to the SDK role: dropping or
-		// emptying them needs its privileges.
-		if canvas, err := m.lookupCanvasRoles(tx); err != nil {
-			return err
-		} else if canvas.sdk != "" {
-			if err := actAsSDKRole(tx, canvas.sdk); err != nil {
-				return err
-			}
-		}
+
 		dropsRoles := false
 		for _, s := range stmts {
 			if strings.HasPrefix(s, "DROP OWNED BY ") || strings.HasPrefix(s, "DROP ROLE ") {
