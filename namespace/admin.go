@@ -199,10 +199,8 @@ func (m *Manager) destroy(ctx context.Context, name string, opts DestructiveOpti
 		return nil, err
 	}
 	plan := &Plan{Namespace: name}
-	err := m.admin.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := namespaceLock(tx, name); err != nil {
-			return err
-		}
+	err := m.lockedTx(ctx, m.admin, name, func(tx *gorm.DB) error {
+		*plan = Plan{Namespace: name} // a retried attempt starts afresh
 		if ok, err := schemaExists(tx, name); err != nil {
 			return err
 		} else if !ok {
@@ -323,10 +321,7 @@ func (m *Manager) keyChange(ctx context.Context, name string, fn func(tx *gorm.D
 	if err := validateName(name); err != nil {
 		return err
 	}
-	return m.admin.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := namespaceLock(tx, name); err != nil {
-			return err
-		}
+	return m.lockedTx(ctx, m.admin, name, func(tx *gorm.DB) error {
 		if ok, err := schemaExists(tx, name); err != nil {
 			return err
 		} else if !ok {

@@ -161,10 +161,7 @@ func roleHasSettings(ctx context.Context, conn driver.Conn, role string, expecte
 // resetRoleSettings removes the settings a role gave itself and gives it
 // the Manager's.
 func (m *Manager) resetRoleSettings(ctx context.Context, ns, role string) error {
-	err := m.admin.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := namespaceLock(tx, ns); err != nil {
-			return err
-		}
+	err := m.lockedTx(ctx, m.admin, ns, func(tx *gorm.DB) error {
 		return m.applyRoleSettings(tx, role)
 	})
 	if err != nil {

@@ -359,3 +359,29 @@ func TestChangesSessionClassifiesStatements(t *testing.T) {
 		assert.Equal(t, c.want, namespace.ChangesSession(c.sql), c.sql)
 	}
 }
+
+// TestAdminOperationsBoundTheirLockWaits (hole 1): key changes wait
+// LockWait per attempt for a row a plugin holds (here its own role's,
+// locked by ALTER ROLE CURRENT_USER in an open transaction), then fail
+// with ErrLockTimeout, changing nothing, instead of hanging.
+func TestAdminOperationsBoundTheirLockWaits(t *testing.T) {
+	t.Parallel()
+	m, _ := newManagerWithConfig(t, namespace.Config{LockWait: 200 * time.Millisecond})
+	keys := create(t, m, "acme__rotor")
+	h, err := m.Open(ctx, "acme__rotor", keys.Read)
+	require.NoError(t, err)
+	defer h.Close()
+	release := pluginTx(t, h, "ALTER ROLE CURRENT_USER PASSWORD 'mine now'")
+
+	before := snapshot(t, m.DB())
+	bounded, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	_, err = m.RotateKeys(bounded, "acme__rotor")
+	require.Error(t, err)
+	assert.ErrorIs(t, err, namespace.ErrLockTimeout)
+	assert.Equal(t, before, snapshot(t, m.DB()), "nothing changed")
+
+	release()
+	_, err = m.RotateKeys(ctx, "acme__rotor")
+	require.NoError(t, err)
+}
