@@ -73,4 +73,3 @@ func unjoin(err error) []error {
 	}
 	return []error{err}
 }
-
