@@ -68,6 +68,8 @@ func TestAnotherManagersInstallBreaksNoWarmConnection(t *testing.T) {
 		wg.Wait()
 		return errs
 	}
+	_, _, err = custommodel.GetOrCreate(ctx, h.DB(ctx), custommodel.Lookup{"code": "hot"}, &Visit{})
+	require.NoError(t, err)
 	require.Empty(t, run(48), "warm-up")
 
 	// Another Manager (another application instance) installs a plugin
