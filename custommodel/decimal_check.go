@@ -1,14 +1,15 @@
 package custommodel
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math"
 	"reflect"
 	"strconv"
+	"sync"
 
 	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
 	"gorm.io/gorm/schema"
 )
 
@@ -90,6 +91,11 @@ func checkDecimal(model string, f *schema.Field, v any) error {
 		return nil
 	}
 	p, s := decimalPrecision(f)
+	// Fast path, from the coefficient and exponent alone: at most s places
+	// after the point, and at most p-s digits before it.
+	if exp := int64(d.Exponent()); exp >= -int64(s) && int64(d.NumDigits())+exp <= int64(p-s) {
+		return nil
+	}
 	e := &DecimalError{Model: model, Field: f.Name, Column: f.DBName, Value: d, Precision: p, Scale: s}
 	if !d.Equal(d.Round(int32(s))) {
 		return e
@@ -152,8 +158,13 @@ func asDecimal(v any) (decimal.Decimal, bool) {
 // capacity is the rest of the caller's slice): GORM commits each batch on
 // its own when default transactions are off, as they are on a namespace's
 // handle, so a value refused only in its own batch would leave the earlier
-// batches written. Models without decimal fields cost nothing.
-func checkLaterBatches(ctx context.Context, s *schema.Schema, dest any) error {
+// batches written. Models without decimal fields cost nothing, and the
+// rows of one call are looked at once: the later batches of a call whose
+// first batch was checked are skipped (each batch is still checked in full
+// by checkRows when its turn comes).
+func checkLaterBatches(db *gorm.DB, dest any) error {
+	st := db.Statement
+	s := st.Schema
 	dv := reflect.ValueOf(dest)
 	if s == nil || dv.Kind() != reflect.Pointer || dv.IsNil() || dv.Elem().Kind() != reflect.Slice {
 		return nil
@@ -171,6 +182,10 @@ func checkLaterBatches(ctx context.Context, s *schema.Schema, dest any) error {
 	if len(decimals) == 0 || !calledFromCreateInBatches() {
 		return nil
 	}
+	all := sv.Slice(0, sv.Cap())
+	if !laterBatches.first(db.Config, all.Index(all.Len()-1).UnsafeAddr()) {
+		return nil
+	}
 	rest := sv.Slice(sv.Len(), sv.Cap())
 	for i := 0; i < rest.Len(); i++ {
 		row := reflect.Indirect(rest.Index(i))
@@ -178,14 +193,56 @@ func checkLaterBatches(ctx context.Context, s *schema.Schema, dest any) error {
 			continue
 		}
 		for _, f := range decimals {
-			fv := f.ReflectValueOf(ctx, row)
+			fv := f.ReflectValueOf(st.Context, row)
 			if !fv.IsValid() || fv.IsZero() {
 				continue
 			}
-			if err := checkDecimal(s.Name, f, fv.Interface()); err != nil {
+			v := any(nil)
+			if fv.CanAddr() && fv.Kind() == reflect.Struct {
+				v = fv.Addr().Interface() // a *decimal.Decimal: no copy
+			} else {
+				v = fv.Interface()
+			}
+			if err := checkDecimal(s.Name, f, v); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// laterBatches remembers the CreateInBatches calls whose later rows were
+// checked. GORM gives each call a *gorm.Config of its own (a Session),
+// shared by its batches, whose slices all end at the same element: the
+// pair names one call. The map holds the configs, so their addresses are
+// not reused while remembered; it is emptied when it grows large.
+var laterBatches = &batchMemo{seen: map[batchKey]struct{}{}}
+
+type batchKey struct {
+	cfg *gorm.Config
+	end uintptr
+}
+
+type batchMemo struct {
+	mu   sync.Mutex
+	seen map[batchKey]struct{}
+}
+
+// maxBatchMemo bounds batchMemo; forgetting a call only costs a repeated
+// check.
+const maxBatchMemo = 256
+
+// first reports whether this is the first batch seen of the call (cfg, end).
+func (m *batchMemo) first(cfg *gorm.Config, end uintptr) bool {
+	k := batchKey{cfg, end}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.seen[k]; ok {
+		return false
+	}
+	if len(m.seen) >= maxBatchMemo {
+		clear(m.seen)
+	}
+	m.seen[k] = struct{}{}
+	return true
 }

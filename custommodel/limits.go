@@ -115,7 +115,7 @@ func checkLimitsCallback(db *gorm.DB) {
 		_ = db.AddError(&LimitError{Model: model, Limit: MaxBulkRows, Got: n, Err: ErrTooManyRows})
 		return
 	}
-	if err := checkLaterBatches(st.Context, st.Schema, st.Dest); err != nil {
+	if err := checkLaterBatches(db, st.Dest); err != nil {
 		_ = db.AddError(err)
 	}
 }
