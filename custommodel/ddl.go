@@ -80,7 +80,7 @@ func parseModels(namespace string, models []any) ([]*table, error) {
 		// GORM's parser reports its errors on logger.Default (stdout) as
 		// well as returning them, and takes no logger: refuse the field
 		// types it cannot parse before it sees them.
-		if perrs := precheckFields(rt, map[reflect.Type]bool{}); len(perrs) > 0 {
+		if perrs := precheckModel(rt); len(perrs) > 0 {
 			errs = append(errs, perrs...)
 			continue
 		}

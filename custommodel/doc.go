@@ -111,6 +111,14 @@
 // drops nothing. The namespace package runs them as admin inside its install
 // transaction. GORM's AutoMigrate is never used.
 //
+// Because nothing is retyped, a model must agree with what the namespace
+// already holds: CheckExisting (which the install runs in its transaction
+// before the DDL) refuses a field whose column exists with another type
+// (another plugin's Count string, this one's Count int64), a table name
+// taken by an index, sequence or view, another primary key, and an index
+// name taken by another relation, each error naming the field, the existing
+// column type and the fix.
+//
 // # Reading and writing
 //
 // A namespace handle's *gorm.DB is an ordinary GORM DB bound to the
@@ -118,7 +126,11 @@
 // models, and on SDK models and their extensions for reading. GetOrCreate
 // and UpdateOrCreate add Django's race-safe helpers, each one statement
 // whether the row exists or is created; their Lookup must be covered by the
-// primary key or a unique index. RegisterCallbacks installs
+// primary key or a unique index. Their statements name the model's
+// columns (never *), so a column another install adds does not break
+// connections that prepared them. RegisterCallbacks installs
 // Canvas's limits (MaxValueLength characters per text or JSON value,
-// MaxBulkRows rows per write), refused before anything is written.
+// MaxBulkRows rows per write), refused before anything is written, and
+// refuses a decimal that its numeric(p,s) column would round or cannot hold
+// (*DecimalError), as GetOrCreate and UpdateOrCreate do.
 package custommodel

@@ -27,8 +27,13 @@ const limitsCallback = "customdata:limits"
 // RegisterCallbacks installs, on db, the GORM callbacks that refuse a write
 // breaking Canvas's limits before anything is written: a text or JSON value
 // longer than MaxValueLength characters (*LimitError matching
-// ErrValueTooLong) and a create or update of more than MaxBulkRows rows in
-// one call (*LimitError matching ErrTooManyRows). They run after the
+// ErrValueTooLong), a create or update of more than MaxBulkRows rows in
+// one call (*LimitError matching ErrTooManyRows), and a decimal value that
+// its numeric(p,s) column would round or could not hold (*DecimalError
+// matching ErrDecimalDoesNotFit; PostgreSQL would round it silently). The
+// last holds for maps of new values too (Updates(map...), Update(column,
+// value)), whose decimal columns may be given as decimals, floats, integers
+// or strings. They run after the
 // model's Before hooks and before any association is saved. It is
 // idempotent. The namespace package installs them on every handle's DB.
 //
@@ -72,12 +77,12 @@ func checkLimitsCallback(db *gorm.DB) {
 	// Maps: Updates(map[string]any{...}) / Create(map...).
 	switch d := st.Dest.(type) {
 	case map[string]any:
-		if err := checkMap(model, d); err != nil {
+		if err := checkMap(st.Schema, model, d); err != nil {
 			_ = db.AddError(err)
 		}
 		return
 	case *map[string]any:
-		if err := checkMap(model, *d); err != nil {
+		if err := checkMap(st.Schema, model, *d); err != nil {
 			_ = db.AddError(err)
 		}
 		return
@@ -108,6 +113,10 @@ func checkLimitsCallback(db *gorm.DB) {
 	}
 	if n, ok := batchedTotal(st.Dest); ok && n > MaxBulkRows {
 		_ = db.AddError(&LimitError{Model: model, Limit: MaxBulkRows, Got: n, Err: ErrTooManyRows})
+		return
+	}
+	if err := checkLaterBatches(db, st.Dest); err != nil {
+		_ = db.AddError(err)
 	}
 }
 
@@ -117,7 +126,7 @@ func checkMaps(db *gorm.DB, model string, rows []map[string]any) {
 		return
 	}
 	for _, m := range rows {
-		if err := checkMap(model, m); err != nil {
+		if err := checkMap(db.Statement.Schema, model, m); err != nil {
 			_ = db.AddError(err)
 			return
 		}
@@ -156,15 +165,24 @@ func batchedTotal(dest any) (int, bool) {
 	if sv.Cap() <= MaxBulkRows || sv.Cap() == sv.Len() {
 		return 0, false // nothing beyond this batch can break the limit
 	}
+	if calledFromCreateInBatches() {
+		return sv.Cap(), true
+	}
+	return 0, false
+}
+
+// calledFromCreateInBatches reports whether GORM's CreateInBatches is on
+// the call stack.
+func calledFromCreateInBatches() bool {
 	var pcs [24]uintptr
-	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs[:])])
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(3, pcs[:])])
 	for {
 		f, more := frames.Next()
 		if strings.HasPrefix(f.Function, createInBatchesFunc) {
-			return sv.Cap(), true
+			return true
 		}
 		if !more {
-			return 0, false
+			return false
 		}
 	}
 }
@@ -208,14 +226,24 @@ func checkRow(ctx context.Context, s *schema.Schema, rv reflect.Value) error {
 		if err := checkValue(s.Name, f.Name, fv.Interface()); err != nil {
 			return err
 		}
+		if err := checkDecimal(s.Name, f, fv.Interface()); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-func checkMap(model string, m map[string]any) error {
+// checkMap checks the values of a map of new values; s, when known, is
+// the model's schema, whose fields tell the decimal columns.
+func checkMap(s *schema.Schema, model string, m map[string]any) error {
 	for k, v := range m {
 		if err := checkValue(model, k, v); err != nil {
 			return err
+		}
+		if s != nil {
+			if err := checkDecimal(model, s.LookUpField(k), v); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -55,10 +55,17 @@ const createdColumn = "customdata_created"
 // A call is one statement, one round trip, whether it finds the row or
 // creates it:
 //
-//	WITH found AS (SELECT * FROM <table> WHERE <lookup> LIMIT 1),
+//	WITH found AS (SELECT <columns> FROM <table> WHERE <lookup> LIMIT 1),
 //	     made AS (INSERT INTO <table> (...) SELECT ... WHERE NOT EXISTS (SELECT 1 FROM found)
-//	              ON CONFLICT DO NOTHING RETURNING *)
-//	SELECT *, false FROM found UNION ALL SELECT *, true FROM made
+//	              ON CONFLICT DO NOTHING RETURNING <columns>)
+//	SELECT <columns>, false FROM found UNION ALL SELECT <columns>, true FROM made
+//
+// The statements name T's columns rather than using *: a column another
+// plugin's install adds to the table changes nothing in their results, so
+// connections that already prepared them keep working. Should a prepared
+// statement's result type change anyway (a column's type altered by hand),
+// PostgreSQL refuses it with 0A000 and nothing is written; outside a
+// transaction the call then runs once more, freshly prepared.
 //
 // If neither gives a row (another caller's insert committed after this
 // statement's snapshot was taken, or a row holds one of the new row's
@@ -90,7 +97,7 @@ func GetOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, default
 	// In the caller's transaction a refused statement would abort it, so
 	// there is no falling back after one: look first, and write only on a
 	// miss.
-	_, inTx := p.db.Statement.ConnPool.(gorm.TxCommitter)
+	inTx := p.inTx
 	sq, sargs := p.selectSQL()
 	for range getOrCreateAttempts {
 		row := new(T)
@@ -148,7 +155,7 @@ func (p *plan) getOnly(dest any, refused error) error {
 // UpdateOrCreate updates the row of model T that matches lookup, or creates
 // it, with Django's update_or_create semantics, in one statement:
 //
-//	INSERT ... ON CONFLICT (<key>) DO UPDATE SET <columns> RETURNING *, (xmax = 0)
+//	INSERT ... ON CONFLICT (<key>) DO UPDATE SET <columns> RETURNING <T's columns>, (xmax = 0)
 //
 // values holds the new values. On update only the listed columns are set;
 // none listed, every column of T except the primary key and the lookup's;
@@ -195,6 +202,7 @@ func UpdateOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, valu
 type plan struct {
 	ctx     context.Context
 	db      *gorm.DB
+	inTx    bool // db is the caller's transaction
 	t       *table
 	qt      string         // quoted, schema-qualified table
 	lookup  []*column      // sorted by name
@@ -240,6 +248,7 @@ func prepare[T any](ctx context.Context, db *gorm.DB, lookup Lookup, base *T) (*
 	// statement's schema.
 	field := func(c *column) *schema.Field { return stmt.Schema.FieldsByDBName[c.name] }
 	p := &plan{ctx: ctx, db: tx, t: t, qt: sqlident.Quote(ns, t.name), modelTy: rt, values: map[string]any{}}
+	_, p.inTx = tx.Statement.ConnPool.(gorm.TxCommitter)
 
 	if len(lookup) == 0 {
 		return nil, &LookupError{Model: t.goName, Problem: "the lookup is empty; name the columns of " + describeKeys(t.keys)}
@@ -349,7 +358,7 @@ func (p *plan) setUpdateColumns(columns []string) error {
 func (p *plan) selectSQL() (string, []any) {
 	var b strings.Builder
 	args := make([]any, 0, len(p.lookup))
-	b.WriteString("SELECT * FROM " + p.qt + " WHERE ")
+	b.WriteString("SELECT " + p.columnList("") + " FROM " + p.qt + " WHERE ")
 	for i, c := range p.lookup {
 		if i > 0 {
 			b.WriteString(" AND ")
@@ -389,10 +398,11 @@ func (p *plan) insertColumns() (cols, placeholders string, args []any) {
 func (p *plan) getOrCreateSQL() (string, []any) {
 	sel, selArgs := p.selectSQL()
 	cols, marks, insArgs := p.insertColumns()
+	all := p.columnList("")
 	q := `WITH "customdata_found" AS (` + sel + `), "customdata_made" AS (INSERT INTO ` + p.qt + ` (` + cols + `) SELECT ` + marks +
-		` WHERE NOT EXISTS (SELECT 1 FROM "customdata_found") ON CONFLICT DO NOTHING RETURNING *)` +
-		` SELECT *, false AS ` + sqlident.Quote(createdColumn) + ` FROM "customdata_found"` +
-		` UNION ALL SELECT *, true FROM "customdata_made"`
+		` WHERE NOT EXISTS (SELECT 1 FROM "customdata_found") ON CONFLICT DO NOTHING RETURNING ` + all + `)` +
+		` SELECT ` + all + `, false AS ` + sqlident.Quote(createdColumn) + ` FROM "customdata_found"` +
+		` UNION ALL SELECT ` + all + `, true FROM "customdata_made"`
 	return q, append(selArgs, insArgs...)
 }
 
@@ -437,25 +447,54 @@ func (p *plan) insertSQL() (string, []any) {
 		}
 		b.WriteString(`"cur".` + sqlident.Quote(c.name) + " IS NOT DISTINCT FROM EXCLUDED." + sqlident.Quote(c.name))
 	}
-	b.WriteString(` RETURNING *, ("cur".xmax = 0) AS ` + sqlident.Quote(createdColumn))
+	b.WriteString(` RETURNING ` + p.columnList(`"cur"`) + `, ("cur".xmax = 0) AS ` + sqlident.Quote(createdColumn))
 	return b.String(), args
+}
+
+// columnList is T's columns, quoted and comma-separated, each prefixed
+// with qualifier and a dot when qualifier is set: the explicit list the
+// statements select and return instead of *.
+func (p *plan) columnList(qualifier string) string {
+	cols := p.t.all()
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = sqlident.Quote(c.name)
+		if qualifier != "" {
+			names[i] = qualifier + "." + names[i]
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// planChanged reports whether PostgreSQL refused a prepared statement
+// because its result type changed since the connection prepared it (0A000,
+// "cached plan must not change result type"). The statement did nothing;
+// the driver has dropped it from the connection's cache, so running it
+// again prepares it afresh.
+func planChanged(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "0A000"
 }
 
 // queryOne runs q and scans its first row (if any) into dest. With
 // withCreated, the last column is the created flag (GetOrCreate's
-// statement and UpdateOrCreate's both end with it).
+// statement and UpdateOrCreate's both end with it). Outside the caller's
+// transaction, a statement refused with 0A000 before it returned anything
+// runs once more: it wrote nothing, and one statement is its own
+// transaction. Inside one, the refusal has aborted the transaction, so it is
+// returned.
 func (p *plan) queryOne(q string, args []any, dest any, withCreated bool) (found, created bool, err error) {
-	rows, err := p.db.Raw(q, args...).Rows()
+	rows, err := p.start(q, args)
+	if err != nil && !p.inTx && planChanged(err) {
+		rows, err = p.start(q, args)
+	}
 	if err != nil {
 		return false, false, fmt.Errorf("custommodel: %s: %w", p.t.goName, err)
 	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return false, false, fmt.Errorf("custommodel: %s: %w", p.t.goName, err)
-		}
+	if rows == nil {
 		return false, false, nil
 	}
+	defer rows.Close()
 	var r gorm.Rows = rows
 	cr := &createdRows{Rows: rows}
 	if withCreated {
@@ -475,6 +514,21 @@ func (p *plan) queryOne(q string, args []any, dest any, withCreated bool) (found
 		return false, false, fmt.Errorf("custommodel: %s: %w", p.t.goName, err)
 	}
 	return true, cr.created, nil
+}
+
+// start runs q and moves to its first row. It returns nil rows (and no
+// error) when there is none.
+func (p *plan) start(q string, args []any) (*sql.Rows, error) {
+	rows, err := p.db.Raw(q, args...).Rows()
+	if err != nil {
+		return nil, err
+	}
+	if !rows.Next() {
+		err := rows.Err()
+		_ = rows.Close()
+		return nil, err
+	}
+	return rows, nil
 }
 
 func (p *plan) conflict() error {

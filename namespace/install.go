@@ -163,6 +163,9 @@ func (m *Manager) Install(ctx context.Context, p Plugin) (*Installation, error) 
 			}
 		}
 		if access == accessReadWrite {
+			if err := custommodel.CheckExisting(ctx, tx, ns, p.Models...); err != nil {
+				return fmt.Errorf("customdata: plugin %q: %w", p.Name, err)
+			}
 			ran, err := applyModels(tx, ns, p.Name, ddl)
 			if err != nil {
 				return err

@@ -70,7 +70,11 @@ func Open(pool *sql.DB, namespace string, opts Options) (*gorm.DB, error) {
 	db, err := gorm.Open(postgres.New(postgres.Config{Conn: pool}), &gorm.Config{
 		NamingStrategy:         Namer{Schema: namespace},
 		SkipDefaultTransaction: true,
-		Logger:                 lg,
+		// Name the model's columns instead of SELECT *: a column another
+		// install adds to a table then leaves the result type of statements
+		// connections have prepared unchanged (no 0A000).
+		QueryFields: true,
+		Logger:      lg,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("customdata: open namespace %q: %w", namespace, err)
