@@ -109,9 +109,13 @@ func (n not) hubSQL(b *strings.Builder, args []any, attr string) []any {
 	return n.f.hubSQL(b, args, attr)
 }
 
+// rowSQL negates with IS NOT TRUE: a comparison on a NULL column is NULL,
+// and NOT NULL would drop the row that does not match.
 func (n not) rowSQL(b *strings.Builder, args []any, a string) []any {
-	b.WriteString("NOT ")
-	return n.f.rowSQL(b, args, a)
+	b.WriteString("(")
+	args = n.f.rowSQL(b, args, a)
+	b.WriteString(" IS NOT TRUE)")
+	return args
 }
 
 // IsNull matches hubs whose attribute is missing or stored as nil (Django's
