@@ -43,21 +43,8 @@ func FindAttributes(ctx context.Context, db *gorm.DB, f Filter, types ...string)
 	if err != nil {
 		return nil, err
 	}
-	var b strings.Builder
-	b.WriteString("SELECT h.dbid, h.type, h.id, a.name, " + selectValues("a") + " FROM " + t.attr + " a JOIN " + t.hub +
-		" h ON h.dbid = a.hub_id WHERE ")
-	args := f.rowSQL(&b, nil, "a")
-	switch len(types) {
-	case 0:
-	case 1:
-		b.WriteString(" AND h.type = ?")
-		args = append(args, types[0])
-	default:
-		b.WriteString(" AND h.type = ANY(CAST(? AS text[]))")
-		args = append(args, textArray(types))
-	}
-	b.WriteString(" ORDER BY h.type, h.id, a.name")
-	rows, err := db.WithContext(ctx).Raw(b.String(), args...).Rows()
+	query, args := attributesSQL(t, f, types)
+	rows, err := db.WithContext(ctx).Raw(query, args...).Rows()
 	if err != nil {
 		return nil, wrapDB(err, "find attributes")
 	}
@@ -82,6 +69,25 @@ func FindAttributes(ctx context.Context, db *gorm.DB, f Filter, types ...string)
 		return nil, wrapDB(err, "find attributes")
 	}
 	return out, readErrors(bad)
+}
+
+// attributesSQL builds FindAttributes' statement.
+func attributesSQL(t tables, f Filter, types []string) (string, []any) {
+	var b strings.Builder
+	b.WriteString("SELECT h.dbid, h.type, h.id, a.name, " + selectValues("a") + " FROM " + t.attr + " a JOIN " + t.hub +
+		" h ON h.dbid = a.hub_id WHERE ")
+	args := f.rowSQL(&b, nil, "a")
+	switch len(types) {
+	case 0:
+	case 1:
+		b.WriteString(" AND h.type = ?")
+		args = append(args, types[0])
+	default:
+		b.WriteString(" AND h.type = ANY(CAST(? AS text[]))")
+		args = append(args, textArray(types))
+	}
+	b.WriteString(" ORDER BY h.type, h.id, a.name")
+	return b.String(), args
 }
 
 func checkFilter(f Filter) error {

@@ -86,11 +86,34 @@ func (g group) build(b *strings.Builder, args []any, each func(Filter) []any) []
 }
 
 func (g group) hubSQL(b *strings.Builder, args []any, attr string) []any {
+	if !g.and && len(g.fs) > 1 && g.rowsOnly() {
+		// An Or of conditions that each ask for an attribute row is one
+		// scan of custom_attribute whose row tests are ORed: the planner
+		// combines their indexes (BitmapOr) and estimates the result
+		// well, where an OR of EXISTS subqueries is estimated at half the
+		// hubs each.
+		b.WriteString("h.dbid IN (SELECT a.hub_id FROM " + attr + " a WHERE ")
+		args = g.rowSQL(b, args, "a")
+		b.WriteString(")")
+		return args
+	}
 	return g.build(b, args, func(f Filter) []any { args = f.hubSQL(b, args, attr); return args })
 }
 
 func (g group) rowSQL(b *strings.Builder, args []any, a string) []any {
 	return g.build(b, args, func(f Filter) []any { args = f.rowSQL(b, args, a); return args })
+}
+
+// rowsOnly reports whether every filter of g is a Condition that holds
+// exactly when the hub has a matching attribute row (not IsNull).
+func (g group) rowsOnly() bool {
+	for _, f := range g.fs {
+		c, ok := f.(Condition)
+		if !ok || c.op == opIsNull {
+			return false
+		}
+	}
+	return true
 }
 
 type not struct{ f Filter }

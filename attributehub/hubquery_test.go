@@ -295,7 +295,7 @@ func TestHubsPageConcurrentInserts(t *testing.T) {
 			for id := range want {
 				assert.Contains(t, seen, id, "hub %s (present throughout) was skipped", id)
 			}
-			assert.Greater(t, inserted, 100, "inserts happened while paging")
+			assert.Greater(t, inserted, 30, "inserts happened while paging")
 			t.Logf("%d hubs paged, %d inserted while paging", len(got), inserted)
 		})
 	}
