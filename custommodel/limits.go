@@ -57,7 +57,7 @@ func RegisterCallbacks(db *gorm.DB) error {
 			return fmt.Errorf("custommodel: register update callback: %w", err)
 		}
 	}
-	return nil
+	return registerPolicyCallbacks(db) // delete policies and their links (delete_callbacks.go)
 }
 
 func checkLimitsCallback(db *gorm.DB) {
