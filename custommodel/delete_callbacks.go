@@ -239,7 +239,7 @@ func applyPolicies(db *gorm.DB) {
 			where.Exprs = append(where.Exprs, clause.IN{Column: column, Values: values})
 		}
 	}
-	if len(where.Exprs) == 0 {
+	if len(where.Exprs) == 0 && !db.AllowGlobalUpdate {
 		return // GORM refuses a delete without conditions (ErrMissingWhereClause)
 	}
 	if !beginTx(db) {
@@ -247,8 +247,11 @@ func applyPolicies(db *gorm.DB) {
 	}
 	key := sqlident.Quote(t.pk.name)
 	var keys []string
-	q := db.Session(&gorm.Session{NewDB: true, SkipHooks: true}).Model(reflect.New(t.modelType).Interface()).
-		Select(key+"::text").Clauses(where, clause.Locking{Strength: "UPDATE"})
+	sess := db.Session(&gorm.Session{NewDB: true, SkipHooks: true})
+	q := sess.Raw(`SELECT ` + key + `::text FROM ` + sqlident.Quote(ns, t.name) + ` FOR UPDATE`) // a global delete
+	if len(where.Exprs) > 0 {
+		q = sess.Model(reflect.New(t.modelType).Interface()).Select(key+"::text").Clauses(where, clause.Locking{Strength: "UPDATE"})
+	}
 	if err := q.Scan(&keys).Error; err != nil {
 		_ = db.AddError(fmt.Errorf("custommodel: delete %s: lock the rows: %w", t.goName, err))
 		return

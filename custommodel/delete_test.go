@@ -200,8 +200,18 @@ func TestDeleteProtect(t *testing.T) {
 			assert.Equal(t, before, e.counts(t), "nothing deleted, nothing set to NULL")
 		})
 	}
+	// A global delete applies the policies too.
+	err := e.db.Session(&gorm.Session{AllowGlobalUpdate: true}).Delete(&DelContract{}).Error
+	require.NoError(t, err)
+	require.NoError(t, e.db.Session(&gorm.Session{AllowGlobalUpdate: true}).Delete(&DelMember{}).Error)
+	after := e.counts(t)
+	assert.Zero(t, after["delmember"])
+	assert.Equal(t, before["delbadge"], after["delbadge"])
+	var nulled int64
+	require.NoError(t, e.d.DB.Raw(`SELECT count(*) FROM acme__delete_test.delbadge WHERE member_id IS NULL`).Scan(&nulled).Error)
+	assert.Equal(t, before["delbadge"], nulled, "every badge's member was deleted: SET_NULL")
 	// Without contracts the other team goes.
-	_, err := custommodel.Delete(ctx, e.db, &teams[0])
+	_, err = custommodel.Delete(ctx, e.db, &teams[0])
 	require.NoError(t, err)
 	assert.Equal(t, before["delteam"]-1, e.counts(t)["delteam"])
 }
