@@ -361,3 +361,42 @@ func TestDeleteDeclarationErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestPolicyLinkWrites: GORM writes that set a policy link refuse a
+// missing target and write nothing; links without a policy are not
+// checked.
+func TestPolicyLinkWrites(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, delNS, delModels...)
+	_, teams, members := seedOrg(t, e.db, "a")
+	before := e.counts(t)
+	cases := []struct {
+		name  string
+		write func() error
+	}{
+		{"create", func() error { return e.db.Create(&DelMember{TeamID: 987654, Name: "ghost"}).Error }},
+		{"create in batch", func() error {
+			return e.db.Create(&[]DelMember{{TeamID: teams[0].DBID}, {TeamID: 987654}}).Error
+		}},
+		{"updates with a struct", func() error { return e.db.Model(&members[0]).Updates(DelMember{TeamID: 987654}).Error }},
+		{"update of one column", func() error { return e.db.Model(&members[0]).Update("team_id", 987654).Error }},
+		{"save", func() error { m := members[1]; m.TeamID = 987654; return e.db.Save(&m).Error }},
+		{"updates with a map by field name", func() error {
+			return e.db.Model(&DelMember{}).Where("dbid = ?", members[2].DBID).Updates(map[string]any{"TeamID": 987654}).Error
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := c.write()
+			assert.ErrorIs(t, err, custommodel.ErrMissingLink)
+			assert.ErrorContains(t, err, "DelMember.TeamID = 987654: no DelTeam row has dbid 987654")
+			assert.Equal(t, before, e.counts(t))
+			var m DelMember
+			require.NoError(t, e.db.First(&m, members[0].DBID).Error)
+			assert.Equal(t, teams[0].DBID, m.TeamID)
+		})
+	}
+	require.NoError(t, e.db.Model(&members[0]).Update("team_id", teams[1].DBID).Error)
+	// A link without a policy (here to an SDK model) is not checked.
+	require.NoError(t, e.db.Create(&DelNoteLog{NoteID: 424242}).Error)
+}
