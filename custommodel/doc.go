@@ -120,6 +120,8 @@
 //		Editor   *Editor `gorm:"foreignKey:EditorID"`
 //	}
 //
+// The policies:
+//
 //   - CASCADE deletes the linking rows too, and applies their own links'
 //     policies in turn;
 //   - SET_NULL sets the link to NULL (the field must be a pointer);
