@@ -145,9 +145,13 @@
 // Indexes: typed equality and ranges use the partial index of their column
 // (a hash index for text: equality only), JSONContains, HasKey and Path's
 // Eq and In use the GIN index of json_value, and an Or of conditions
-// combines those indexes in one scan. ByValue looks each hub's value up by
-// the primary key (hub_id, name), so its cost grows with the hubs the
-// types and filters select: narrow them first. No index of the namespace
+// combines those indexes in one scan. ByValue walks the partial index of
+// its column in order and stops at the page's last row, so a page costs
+// about the index entries it passes (a keyset page 50,000 hubs deep takes
+// no longer than the first); hubs without the value are read only when a
+// page reaches them, and finding them has no index (the primary key is
+// (hub_id, name)): each such page reads the hubs of its types in dbid
+// order until it is full. No index of the namespace
 // serves Contains, HasPrefix (the text index is a hash), ordered Path
 // comparisons, or a Not or IsNull that no other filter narrows: those read
 // every attribute row of their name.

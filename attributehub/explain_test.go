@@ -18,7 +18,9 @@ import (
 // seedLarge fills the namespace with 100,000 hubs of 10 types, each with an
 // int "priority", a text "status" and one more attribute whose kind rotates
 // (date, timestamp, decimal, bool, json), then ANALYZEs.
-func seedLarge(t *testing.T, admin *gorm.DB) {
+func seedLarge(t *testing.T, admin *gorm.DB) { seedLargeTB(t, admin) }
+
+func seedLargeTB(t testing.TB, admin *gorm.DB) {
 	ctx := context.Background()
 	stmts := []string{
 		`INSERT INTO acme__hub_test.attribute_hub (type, id)

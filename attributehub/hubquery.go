@@ -200,17 +200,12 @@ func (q Query) check() error {
 
 // from appends FROM and WHERE (types, filters) to b.
 func (q Query) from(b *strings.Builder, args []any, t tables) []any {
-	b.WriteString(" FROM " + t.hub + " h")
-	if q.order.name != "" {
-		// One attribute row per hub at most (the primary key is (hub_id,
-		// name)); LIMIT 1 keeps the planner from turning the lookup into
-		// a join that scans custom_attribute: each hub's value is found
-		// through the primary key.
-		b.WriteString(" LEFT JOIN LATERAL (SELECT o." + q.order.kind.Column() + " AS v, " + q.order.sortText("o") +
-			" AS vt FROM " + t.attr + " o WHERE o.hub_id = h.dbid AND o.name = ? LIMIT 1) o ON TRUE")
-		args = append(args, q.order.name)
-	}
-	b.WriteString(" WHERE TRUE")
+	b.WriteString(" FROM " + t.hub + " h WHERE TRUE")
+	return q.conds(b, args, t)
+}
+
+// conds appends " AND ..." for the types and filters, on hub alias h.
+func (q Query) conds(b *strings.Builder, args []any, t tables) []any {
 	switch len(q.types) {
 	case 0:
 	case 1:
@@ -227,49 +222,8 @@ func (q Query) from(b *strings.Builder, args []any, t tables) []any {
 	return args
 }
 
-// sql builds the query; extra selects one more row than the limit.
-func (q Query) sql(t tables, extra int) (string, []any, error) {
-	var b strings.Builder
-	b.WriteString("SELECT h.dbid, h.type, h.id")
-	if q.order.name != "" {
-		b.WriteString(", o.vt")
-	} else {
-		b.WriteString(", NULL::text")
-	}
-	args := q.from(&b, nil, t)
-	if q.after != "" {
-		d, err := q.after.decode(q.order)
-		if err != nil {
-			return "", nil, err
-		}
-		switch {
-		case q.order.name == "":
-			// h.id >= ? lets an index on (type, id) start at the cursor.
-			b.WriteString(" AND h.id >= ? AND (h.id, h.dbid) > (?, ?)")
-			args = append(args, d.ID, d.ID, d.DBID)
-		case d.Value == nil:
-			b.WriteString(" AND o.v IS NULL AND h.dbid > ?")
-			args = append(args, d.DBID)
-		default:
-			cmp := ">"
-			if q.order.desc {
-				cmp = "<"
-			}
-			typ := valueColumns[q.order.kind-1].sqlType
-			b.WriteString(" AND (o.v " + cmp + " CAST(? AS text)::" + typ + " OR (o.v = CAST(? AS text)::" + typ +
-				" AND h.dbid > ?) OR o.v IS NULL)")
-			args = append(args, *d.Value, *d.Value, d.DBID)
-		}
-	}
-	if q.order.name == "" {
-		b.WriteString(" ORDER BY h.id, h.dbid")
-	} else {
-		dir := "ASC"
-		if q.order.desc {
-			dir = "DESC"
-		}
-		b.WriteString(" ORDER BY o.v " + dir + " NULLS LAST, h.dbid")
-	}
+// sliceSQL appends LIMIT and OFFSET; extra selects more rows than the limit.
+func (q Query) sliceSQL(b *strings.Builder, args []any, extra int) []any {
 	if q.limit > 0 {
 		b.WriteString(" LIMIT ?")
 		args = append(args, q.limit+extra)
@@ -278,7 +232,102 @@ func (q Query) sql(t tables, extra int) (string, []any, error) {
 		b.WriteString(" OFFSET ?")
 		args = append(args, q.offset)
 	}
+	return args
+}
+
+// sql builds the query; extra selects one more row than the limit.
+func (q Query) sql(t tables, extra int) (string, []any, error) {
+	var d cursorData
+	if q.after != "" {
+		var err error
+		if d, err = q.after.decode(q.order); err != nil {
+			return "", nil, err
+		}
+	}
+	if q.order.name != "" {
+		s, args := q.valueSQL(t, extra, d)
+		return s, args, nil
+	}
+	var b strings.Builder
+	b.WriteString("SELECT h.dbid, h.type, h.id, NULL::text")
+	args := q.from(&b, nil, t)
+	if q.after != "" {
+		// h.id >= ? lets an index on (type, id) start at the cursor.
+		b.WriteString(" AND h.id >= ? AND (h.id, h.dbid) > (?, ?)")
+		args = append(args, d.ID, d.ID, d.DBID)
+	}
+	b.WriteString(" ORDER BY h.id, h.dbid")
+	args = q.sliceSQL(&b, args, extra)
 	return b.String(), args, nil
+}
+
+// valueSQL builds a query ordered by an attribute's value in two parts: v,
+// the hubs that have a value of the kind, walked in the order of the
+// column's index and stopped at the rows the slice needs; then the hubs
+// that have none, by dbid, read only when v falls short of the slice
+// (finding hubs without a value has no index to use). The outer ORDER BY
+// sorts only what the parts return.
+func (q Query) valueSQL(t tables, extra int, d cursorData) (string, []any) {
+	col := "o." + q.order.kind.Column()
+	typ := valueColumns[q.order.kind-1].sqlType
+	dir := "ASC"
+	if q.order.desc {
+		dir = "DESC"
+	}
+	inner := 0
+	if q.limit > 0 {
+		inner = q.limit + extra + q.offset
+	}
+	withValues := q.after == "" || d.Value != nil
+	var b strings.Builder
+	var args []any
+	if withValues {
+		b.WriteString("WITH v AS MATERIALIZED (SELECT 0 AS part, h.dbid, h.type, h.id, " + col + " AS v, " + q.order.sortText("o") + " AS vt FROM " +
+			t.attr + " o JOIN " + t.hub + " h ON h.dbid = o.hub_id WHERE o.name = ? AND " + col + " IS NOT NULL")
+		args = append(args, q.order.name)
+		args = q.conds(&b, args, t)
+		if d.Value != nil {
+			// The redundant bound lets the column's index start at the
+			// cursor.
+			bound, cmp := ">=", ">"
+			if q.order.desc {
+				bound, cmp = "<=", "<"
+			}
+			b.WriteString(" AND " + col + " " + bound + " CAST(? AS text)::" + typ + " AND (" + col + " " + cmp + " CAST(? AS text)::" + typ +
+				" OR o.hub_id > ?)")
+			args = append(args, *d.Value, *d.Value, d.DBID)
+		}
+		b.WriteString(" ORDER BY " + col + " " + dir + ", o.hub_id")
+		if inner > 0 {
+			b.WriteString(" LIMIT ?")
+			args = append(args, inner)
+		}
+		b.WriteString(") ")
+	}
+	b.WriteString("SELECT dbid, type, id, vt FROM (")
+	if withValues {
+		b.WriteString("SELECT * FROM v UNION ALL ")
+	}
+	b.WriteString("(SELECT 1 AS part, h.dbid, h.type, h.id, CAST(NULL AS " + typ + ") AS v, NULL::text AS vt FROM " + t.hub +
+		" h WHERE NOT EXISTS (SELECT 1 FROM " + t.attr + " o WHERE o.hub_id = h.dbid AND o.name = ? AND " + col + " IS NOT NULL)")
+	args = append(args, q.order.name)
+	args = q.conds(&b, args, t)
+	if !withValues {
+		b.WriteString(" AND h.dbid > ?")
+		args = append(args, d.DBID)
+	} else if inner > 0 {
+		// Evaluated once, before this part runs: a full v skips it.
+		b.WriteString(" AND (SELECT count(*) FROM v) < ?")
+		args = append(args, inner)
+	}
+	b.WriteString(" ORDER BY h.dbid")
+	if inner > 0 {
+		b.WriteString(" LIMIT ?")
+		args = append(args, inner)
+	}
+	b.WriteString(")) q ORDER BY part, v " + dir + ", dbid")
+	args = q.sliceSQL(&b, args, extra)
+	return b.String(), args
 }
 
 // SQL returns the statement Find would run and its parameters, for EXPLAIN
