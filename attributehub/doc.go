@@ -146,9 +146,9 @@
 // (a hash index for text: equality only), JSONContains, HasKey and Path's
 // Eq and In use the GIN index of json_value, and an Or of conditions
 // combines those indexes in one scan. ByValue walks the partial index of
-// its column in order and stops at the page's last row, so a page costs
-// about the index entries it passes (a keyset page 50,000 hubs deep takes
-// no longer than the first); hubs without the value are read only when a
+// its column in order and stops at the page's last row, so a keyset page
+// costs about the index entries from its cursor to its end, however deep
+// it is; hubs without the value are read only when a
 // page reaches them, and finding them has no index (the primary key is
 // (hub_id, name)): each such page reads the hubs of its types in dbid
 // order until it is full. No index of the namespace
