@@ -152,7 +152,7 @@
 // page reaches them, and finding them has no index (the primary key is
 // (hub_id, name)): each such page reads the hubs of its types in dbid
 // order until it is full. No index of the namespace
-// serves Contains, HasPrefix (the text index is a hash), ordered Path
-// comparisons, or a Not or IsNull that no other filter narrows: those read
-// every attribute row of their name.
+// serves Contains, HasPrefix or ByValue on text (the text index is a
+// hash), ordered Path comparisons, or a Not or IsNull that no other filter
+// narrows: those read every attribute row of their name.
 package attributehub

@@ -457,6 +457,39 @@ type collector struct {
 	skipRoots bool
 	roots     map[string]bool
 	rootType  reflect.Type
+	// tables are the tables of the namespace that dependents may live in
+	tables map[string]bool
+}
+
+// findTables looks up which tables of the models that may link (through
+// any number of links) to rt exist in the namespace: the registry is
+// shared by every namespace of the process, and a model registered for
+// one need not have a table in another.
+func (c *collector) findTables(rt reflect.Type) error {
+	var names []string
+	seen := map[reflect.Type]bool{rt: true}
+	for queue := []reflect.Type{rt}; len(queue) > 0; queue = queue[1:] {
+		for _, d := range dependentsOf(queue[0]) {
+			names = append(names, d.table)
+			if !seen[d.child] {
+				seen[d.child] = true
+				queue = append(queue, d.child)
+			}
+		}
+	}
+	c.tables = map[string]bool{}
+	if len(names) == 0 {
+		return nil
+	}
+	found, err := c.selectKeys(`SELECT c.relname::text FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname = ? AND c.relname = ANY(CAST(? AS text[])) AND c.relkind IN ('r', 'p')`, c.ns, textArray(names))
+	if err != nil {
+		return fmt.Errorf("find the tables that link to it: %w", err)
+	}
+	for _, n := range found {
+		c.tables[n] = true
+	}
+	return nil
 }
 
 type modelInfo struct{ goName, table, key, keyType string }
@@ -505,6 +538,9 @@ func (c *collector) run(rt reflect.Type, t *table, keys []string) error {
 	for _, k := range rootKeys {
 		c.roots[k] = true
 	}
+	if err := c.findTables(rt); err != nil {
+		return fmt.Errorf("custommodel: delete %s: %w", t.goName, err)
+	}
 	queue := []level{{rt, rootKeys, 0}}
 	for len(queue) > 0 {
 		l := queue[0]
@@ -514,6 +550,9 @@ func (c *collector) run(rt reflect.Type, t *table, keys []string) error {
 		}
 		parent := c.info[l.rt]
 		for _, d := range dependentsOf(l.rt) {
+			if !c.tables[d.table] {
+				continue // a model of another namespace, or not installed here
+			}
 			where := ` FROM ` + c.qt(d.table) + ` WHERE ` + sqlident.Quote(d.link.column) + ` = ANY(CAST(? AS text[])::` + d.link.targetKeyType + `[])`
 			switch d.link.policy {
 			case Cascade:

@@ -60,6 +60,14 @@ type DelAssignment struct {
 	Team     *DelTeam   `gorm:"foreignKey:TeamID"`
 }
 
+// DelTask is the third CASCADE level: DelOrg <- DelTeam <- DelMember <-
+// DelTask.
+type DelTask struct {
+	custommodel.CustomModel
+	MemberID int64      `customdata:"on_delete:CASCADE"`
+	Member   *DelMember `gorm:"foreignKey:MemberID"`
+}
+
 // DelNoteLog links to an SDK model: no policy there.
 type DelNoteLog struct {
 	custommodel.CustomModel
@@ -69,21 +77,21 @@ type DelNoteLog struct {
 
 const delNS = "acme__delete_test"
 
-var delModels = []any{&DelOrg{}, &DelTeam{}, &DelMember{}, &DelBadge{}, &DelContract{}, &DelAssignment{}, &DelNoteLog{}}
+var delModels = []any{&DelOrg{}, &DelTeam{}, &DelMember{}, &DelTask{}, &DelBadge{}, &DelContract{}, &DelAssignment{}, &DelNoteLog{}}
 
 type counts map[string]int64
 
 func (e *env) counts(t *testing.T) counts {
 	t.Helper()
 	c := counts{}
-	for _, tb := range []string{"delorg", "delteam", "delmember", "delbadge", "delcontract", "delassignment"} {
+	for _, tb := range []string{"delorg", "delteam", "delmember", "deltask", "delbadge", "delcontract", "delassignment"} {
 		c[tb] = e.count(t, tb)
 	}
 	return c
 }
 
 // seedOrg makes an org with two teams of three members, each member with a
-// badge.
+// task and a badge.
 func seedOrg(t *testing.T, db *gorm.DB, name string) (*DelOrg, []DelTeam, []DelMember) {
 	t.Helper()
 	org := &DelOrg{Name: name}
@@ -99,6 +107,7 @@ func seedOrg(t *testing.T, db *gorm.DB, name string) (*DelOrg, []DelTeam, []DelM
 			require.NoError(t, db.Create(&m).Error)
 			members = append(members, m)
 			require.NoError(t, db.Create(&DelBadge{MemberID: &m.DBID, Label: "b"}).Error)
+			require.NoError(t, db.Create(&DelTask{MemberID: m.DBID}).Error)
 		}
 		_ = i
 	}
@@ -112,6 +121,7 @@ func (e *env) orphans(t *testing.T) int64 {
 	require.NoError(t, e.d.DB.Raw(`SELECT
  (SELECT count(*) FROM acme__delete_test.delteam c WHERE NOT EXISTS (SELECT 1 FROM acme__delete_test.delorg p WHERE p.dbid = c.org_id)) +
  (SELECT count(*) FROM acme__delete_test.delmember c WHERE NOT EXISTS (SELECT 1 FROM acme__delete_test.delteam p WHERE p.dbid = c.team_id)) +
+ (SELECT count(*) FROM acme__delete_test.deltask c WHERE NOT EXISTS (SELECT 1 FROM acme__delete_test.delmember p WHERE p.dbid = c.member_id)) +
  (SELECT count(*) FROM acme__delete_test.delbadge c WHERE c.member_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM acme__delete_test.delmember p WHERE p.dbid = c.member_id))`).Scan(&n).Error)
 	return n
 }
@@ -126,7 +136,7 @@ func TestDeleteCascadeChain(t *testing.T) {
 			org, _, _ := seedOrg(t, e.db, "a")
 			seedOrg(t, e.db, "b") // untouched
 			before := e.counts(t)
-			assert.Equal(t, counts{"delorg": 2, "delteam": 4, "delmember": 12, "delbadge": 12, "delcontract": 0, "delassignment": 0}, before)
+			assert.Equal(t, counts{"delorg": 2, "delteam": 4, "delmember": 12, "deltask": 12, "delbadge": 12, "delcontract": 0, "delassignment": 0}, before)
 			if via == "db.Delete" {
 				res := e.db.Delete(org)
 				require.NoError(t, res.Error)
@@ -134,13 +144,13 @@ func TestDeleteCascadeChain(t *testing.T) {
 			} else {
 				del, err := custommodel.Delete(ctx, e.db, org)
 				require.NoError(t, err)
-				assert.Equal(t, map[string]int64{"DelOrg": 1, "DelTeam": 2, "DelMember": 6}, del.Rows)
+				assert.Equal(t, map[string]int64{"DelOrg": 1, "DelTeam": 2, "DelMember": 6, "DelTask": 6}, del.Rows)
 				assert.Equal(t, map[string]int64{"DelBadge": 6}, del.Nulled)
-				assert.Equal(t, int64(9), del.Total())
+				assert.Equal(t, int64(15), del.Total())
 			}
 			after := e.counts(t)
 			t.Logf("before %v, after %v", before, after)
-			assert.Equal(t, counts{"delorg": 1, "delteam": 2, "delmember": 6, "delbadge": 12, "delcontract": 0, "delassignment": 0}, after)
+			assert.Equal(t, counts{"delorg": 1, "delteam": 2, "delmember": 6, "deltask": 6, "delbadge": 12, "delcontract": 0, "delassignment": 0}, after)
 			var nulled int64
 			require.NoError(t, e.d.DB.Raw(`SELECT count(*) FROM acme__delete_test.delbadge WHERE member_id IS NULL`).Scan(&nulled).Error)
 			assert.Equal(t, int64(6), nulled, "SET_NULL badges of the deleted members")
@@ -159,7 +169,7 @@ func TestDeleteSetNull(t *testing.T) {
 	require.NoError(t, err)
 	after := e.counts(t)
 	t.Logf("before %v, after %v", before, after)
-	assert.Equal(t, map[string]int64{"DelMember": 2}, del.Rows)
+	assert.Equal(t, map[string]int64{"DelMember": 2, "DelTask": 2}, del.Rows)
 	assert.Equal(t, map[string]int64{"DelBadge": 2}, del.Nulled)
 	assert.Equal(t, before["delmember"]-2, after["delmember"])
 	assert.Equal(t, before["delbadge"], after["delbadge"])
@@ -231,7 +241,7 @@ func TestDeleteRestrict(t *testing.T) {
 	// RESTRICT link is then satisfied, as in Django.
 	del, err := custommodel.Delete(ctx, e.db, &teams[0])
 	require.NoError(t, err)
-	assert.Equal(t, map[string]int64{"DelTeam": 1, "DelMember": 3, "DelAssignment": 1}, del.Rows)
+	assert.Equal(t, map[string]int64{"DelTeam": 1, "DelMember": 3, "DelTask": 3, "DelAssignment": 1}, del.Rows)
 	assert.Zero(t, e.counts(t)["delassignment"])
 }
 
@@ -399,4 +409,18 @@ func TestPolicyLinkWrites(t *testing.T) {
 	require.NoError(t, e.db.Model(&members[0]).Update("team_id", teams[1].DBID).Error)
 	// A link without a policy (here to an SDK model) is not checked.
 	require.NoError(t, e.db.Create(&DelNoteLog{NoteID: 424242}).Error)
+}
+
+// TestDeleteModelWithoutTable: the policies of a model registered in the
+// process but not installed in this namespace are skipped.
+func TestDeleteModelWithoutTable(t *testing.T) {
+	t.Parallel()
+	require.NoError(t, custommodel.Register(delModels...))
+	e := newEnv(t, "acme__delete_partial", &DelOrg{}, &DelTeam{})
+	org := &DelOrg{Name: "o"}
+	require.NoError(t, e.db.Create(org).Error)
+	require.NoError(t, e.db.Create(&DelTeam{OrgID: org.DBID}).Error)
+	del, err := custommodel.Delete(context.Background(), e.db, org)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int64{"DelOrg": 1, "DelTeam": 1}, del.Rows)
 }

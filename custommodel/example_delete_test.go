@@ -29,7 +29,7 @@ func ExampleDelete() {
 	}
 	defer func() { _ = d.Drop(ctx) }()
 	const ns = "acme__delete_example"
-	stmts, err := custommodel.DDL(ns, &DelOrg{}, &DelTeam{}, &DelMember{}, &DelBadge{}, &DelContract{}, &DelAssignment{})
+	stmts, err := custommodel.DDL(ns, &DelOrg{}, &DelTeam{}, &DelMember{}, &DelTask{}, &DelBadge{}, &DelContract{}, &DelAssignment{})
 	if err != nil {
 		panic(err)
 	}
