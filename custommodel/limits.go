@@ -42,6 +42,10 @@ const limitsCallback = "customdata:limits"
 // capacity), so a call of more than MaxBulkRows rows is refused before its
 // first batch is written. Spare capacity of that slice counts as rows:
 // pass slices.Clip(rows) if it may have any.
+//
+// It also installs the callbacks of the delete policies (see Delete): a
+// write that sets a policy link locks the row it points to, and db.Delete
+// applies the policies of the links to the rows it deletes.
 func RegisterCallbacks(db *gorm.DB) error {
 	if db == nil {
 		return fmt.Errorf("custommodel: RegisterCallbacks: nil *gorm.DB")
