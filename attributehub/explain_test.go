@@ -134,6 +134,36 @@ func TestQueryPlans(t *testing.T) {
 			}
 		})
 	}
+	// Page (with a cursor deep in the order) and Count.
+	byValue := ah.Hubs("type1").OrderBy(ah.ByValue("priority", ah.KindInt)).Limit(20)
+	byID := ah.Hubs("type1").Limit(20)
+	_, vcur, err := byValue.Limit(3000).Page(ctx, db)
+	require.NoError(t, err)
+	_, icur, err := byID.Limit(3000).Page(ctx, db)
+	require.NoError(t, err)
+	other := []struct {
+		name  string
+		build func() (string, []any, error)
+	}{
+		{"page by value after a cursor", func() (string, []any, error) { return ah.PageSQL(db, byValue.After(vcur)) }},
+		{"page by id after a cursor", func() (string, []any, error) { return ah.PageSQL(db, byID.After(icur)) }},
+		{"count, int range", func() (string, []any, error) { return ah.CountSQL(db, ah.Hubs().Where(w("priority").Gt(990))) }},
+		{"count, json contains", func() (string, []any, error) {
+			return ah.CountSQL(db, ah.Hubs("type4").Where(w("addr").JSONContains(map[string]any{"city": "city 4"})))
+		}},
+		{"count, or", func() (string, []any, error) {
+			return ah.CountSQL(db, ah.Hubs().Where(ah.Or(w("status").Eq("status 1"), w("flagged").Eq(true))))
+		}},
+	}
+	for _, c := range other {
+		t.Run(c.name, func(t *testing.T) {
+			query, args, err := c.build()
+			require.NoError(t, err)
+			plan := explain(t, db, query, args)
+			assert.NotContains(t, plan, "Seq Scan on custom_attribute", "plan:\n%s", plan)
+			assert.Contains(t, plan, "Index", "plan:\n%s", plan)
+		})
+	}
 	rowCases := []struct {
 		name string
 		f    ah.Filter

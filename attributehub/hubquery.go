@@ -416,13 +416,21 @@ func (q Query) Count(ctx context.Context, db *gorm.DB) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	q.order = Order{}
-	var b strings.Builder
-	b.WriteString("SELECT count(*)")
-	args := q.from(&b, nil, t)
+	query, args := q.countSQL(t)
 	var n int64
-	if err := db.WithContext(ctx).Raw(b.String(), args...).Row().Scan(&n); err != nil {
+	if err := db.WithContext(ctx).Raw(query, args...).Row().Scan(&n); err != nil {
 		return 0, wrapDB(err, "count hubs")
 	}
 	return n, nil
 }
+
+// countSQL builds Count's statement.
+func (q Query) countSQL(t tables) (string, []any) {
+	var b strings.Builder
+	b.WriteString("SELECT count(*)")
+	args := q.from(&b, nil, t)
+	return b.String(), args
+}
+
+// pageSQL builds Page's statement (one row more than the limit).
+func (q Query) pageSQL(t tables) (string, []any, error) { return q.sql(t, 1) }
