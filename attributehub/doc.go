@@ -103,12 +103,56 @@
 // A comparison works on the column that the operand's Go type selects
 // (Canvas's value lookup): Gt(3) compares int_value and never matches a
 // priority stored as text or decimal. Eq(nil) matches a stored nil; In needs
-// operands of one kind. Operands need only be comparable, not storable: a
-// decimal or float of any size or precision, text beyond MaxValueLength, and
-// a uint64 above math.MaxInt64 (compared with int_value as numeric) are
-// compared exactly; NaN and infinities are refused. A time with nanoseconds
-// below a microsecond compares exactly too, with stored times, which have
-// whole microseconds: Lt and Lte match stored times at or before its
-// microsecond, Gt and Gte those after it, Eq matches nothing and In ignores
-// it.
+// operands of one kind (mixing them is an error wrapping ErrInvalidQuery).
+// Operands need only be comparable, not storable: a decimal or float of any
+// size or precision, text beyond MaxValueLength, and a uint64 above
+// math.MaxInt64 (compared with int_value as numeric) are compared exactly;
+// NaN and infinities are refused. A time with nanoseconds below a
+// microsecond compares exactly too, with stored times, which have whole
+// microseconds: Lt and Lte match stored times at or before its microsecond,
+// Gt and Gte those after it, Eq matches nothing and In ignores it.
+//
+// # Query cookbook
+//
+// Hubs builds richer queries, each run as one statement (the Example
+// functions show each form, run against a real database):
+//
+//   - types: Hubs("task"), Hubs("task", "bug"), or Hubs() for every type.
+//   - filters: Where(f1, f2) needs both; And, Or and Not combine freely.
+//     Not(Where("x").Eq(1)) includes hubs that have no x, as Django's
+//     exclude does.
+//   - missing values: IsNull (missing or stored nil, Django's isnull=True),
+//     Exists (present, nil included), Eq(nil) (present and nil).
+//   - text: Contains, HasPrefix and their case-insensitive IContains,
+//     IHasPrefix (LIKE and ILIKE; %, _ and \ in the operand are matched
+//     literally).
+//   - JSON: JSONContains(v) (@>), HasKey(k) (?), and Path(keys...) followed by
+//     Eq, In, Gt, Gte, Lt or Lte, which compare as JSON: Path("zip").Gt(7)
+//     matches JSON numbers above 7, never strings.
+//   - order: ByID (the default: hub id, then dbid) or ByValue(name, kind),
+//     ascending or .Desc(), ties broken by dbid. Hubs without the value
+//     (missing, nil or of another kind) come last in both directions.
+//   - slices: Limit and Offset; Page returns a page and a Cursor, and
+//     After(cursor) the page after it (keyset pagination: no hub is
+//     repeated or skipped while other hubs are inserted or deleted).
+//   - Count: the number of hubs the types and filters select.
+//
+// FindAttributes returns attribute rows with their hubs (Canvas's
+// CustomAttribute.objects.filter), and Hub.AttributesWhere a hub's
+// attributes narrowed the same way (hub.custom_attributes.filter); there a
+// filter tests one attribute row at a time.
+//
+// Indexes: typed equality and ranges use the partial index of their column
+// (a hash index for text: equality only), JSONContains, HasKey and Path's
+// Eq and In use the GIN index of json_value, and an Or of conditions
+// combines those indexes in one scan. ByValue walks the partial index of
+// its column in order and stops at the page's last row, so a keyset page
+// costs about the index entries from its cursor to its end, however deep
+// it is; hubs without the value are read only when a
+// page reaches them, and finding them has no index (the primary key is
+// (hub_id, name)): each such page reads the hubs of its types in dbid
+// order until it is full. No index of the namespace
+// serves Contains, HasPrefix or ByValue on text (the text index is a
+// hash), ordered Path comparisons, or a Not or IsNull that no other filter
+// narrows: those read every attribute row of their name.
 package attributehub

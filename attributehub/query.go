@@ -10,7 +10,12 @@ import (
 )
 
 // Field names an attribute in a query; make one with Where.
-type Field struct{ name string }
+type Field struct {
+	name string
+	// path is a key path inside a JSON value (Path); nil for the value
+	// itself.
+	path []string
+}
 
 // Where starts a condition on the attribute name:
 //
@@ -42,6 +47,13 @@ const (
 	opLt  op = "<"
 	opLte op = "<="
 	opIn  op = "IN"
+	// The operators below are made by the Field methods of filter.go.
+	opIsNull   op = "IS NULL"
+	opExists   op = "EXISTS"
+	opLike     op = "LIKE"
+	opILike    op = "ILIKE"
+	opContains op = "@>"
+	opHasKey   op = "?"
 )
 
 // Condition is one test on one attribute; Find keeps the hubs that pass all
@@ -58,29 +70,62 @@ type Condition struct {
 	// none: Eq with a time finer than a microsecond, which no stored time
 	// equals; values holds the time's exact form.
 	none bool
-	err  error
+	// path, for a comparison on a JSON value's key path (Field.Path), is
+	// that path; the operands (values) are then JSON texts.
+	path []string
+	// display is the operand as String shows it, for LIKE patterns.
+	display string
+	err     error
 }
 
 // Eq matches hubs whose attribute equals v. Eq(nil) matches a stored nil.
 // JSON values compare as jsonb (key order and spacing do not matter).
-func (f Field) Eq(v any) Condition { return f.compare(opEq, v) }
+func (f Field) Eq(v any) Condition {
+	if f.path != nil {
+		return f.pathCompare(opEq, v)
+	}
+	return f.compare(opEq, v)
+}
 
 // Gt matches hubs whose attribute is greater than v.
-func (f Field) Gt(v any) Condition { return f.compare(opGt, v) }
+func (f Field) Gt(v any) Condition {
+	if f.path != nil {
+		return f.pathCompare(opGt, v)
+	}
+	return f.compare(opGt, v)
+}
 
 // Gte matches hubs whose attribute is greater than or equal to v.
-func (f Field) Gte(v any) Condition { return f.compare(opGte, v) }
+func (f Field) Gte(v any) Condition {
+	if f.path != nil {
+		return f.pathCompare(opGte, v)
+	}
+	return f.compare(opGte, v)
+}
 
 // Lt matches hubs whose attribute is less than v.
-func (f Field) Lt(v any) Condition { return f.compare(opLt, v) }
+func (f Field) Lt(v any) Condition {
+	if f.path != nil {
+		return f.pathCompare(opLt, v)
+	}
+	return f.compare(opLt, v)
+}
 
 // Lte matches hubs whose attribute is less than or equal to v.
-func (f Field) Lte(v any) Condition { return f.compare(opLte, v) }
+func (f Field) Lte(v any) Condition {
+	if f.path != nil {
+		return f.pathCompare(opLte, v)
+	}
+	return f.compare(opLte, v)
+}
 
 // In matches hubs whose attribute equals one of vs. All of vs must be of
 // one kind (all integers, all strings, ...); nil is not allowed. An empty
 // list matches nothing.
 func (f Field) In(vs ...any) Condition {
+	if f.path != nil {
+		return f.pathIn(vs)
+	}
 	c := Condition{name: f.name, op: opIn}
 	if c.err = checkName(f.name); c.err != nil {
 		return c
@@ -176,6 +221,9 @@ func (c Condition) String() string {
 	if c.name == "" || c.op == "" {
 		return "zero Condition (build conditions with Where)"
 	}
+	if s, ok := c.describeMore(); ok {
+		return s
+	}
 	if c.op == opEq && c.kind == KindNull {
 		return c.name + " is nil"
 	}
@@ -194,32 +242,9 @@ func (c Condition) String() string {
 // Err returns the error the condition carries, if any.
 func (c Condition) Err() error { return c.err }
 
-// sql appends the condition's EXISTS clause for hub alias h.
-func (c Condition) sql(b *strings.Builder, args []any, attr string) []any {
-	b.WriteString(" AND EXISTS (SELECT 1 FROM " + attr + " a WHERE a.hub_id = h.dbid AND a.name = ?")
-	args = append(args, c.name)
-	switch {
-	case c.op == opEq && c.kind == KindNull:
-		for _, col := range valueColumns {
-			b.WriteString(" AND a." + col.name + " IS NULL")
-		}
-	case c.none, c.op == opIn && len(c.values) == 0:
-		b.WriteString(" AND FALSE")
-	case c.op == opIn:
-		col := valueColumns[c.kind-1]
-		b.WriteString(" AND a." + col.name + " = ANY(CAST(? AS text[])::" + c.castType() + "[])")
-		args = append(args, textArray(c.values))
-	default:
-		col := valueColumns[c.kind-1]
-		b.WriteString(" AND a." + col.name + " " + string(c.op) + " CAST(? AS text)::" + c.castType())
-		args = append(args, c.values[0])
-	}
-	b.WriteString(")")
-	return args
-}
-
 // Find returns the hubs of type typ whose attributes pass every condition,
-// ordered by id, in one query. With no conditions it is List.
+// ordered by id, in one query. With no conditions it is List. It is
+// Hubs(typ).Where(conds...).Find(ctx, db); Hubs builds richer queries.
 //
 //	hubs, err := attributehub.Find(ctx, db, "task",
 //		attributehub.Where("priority").Gt(3),
@@ -228,24 +253,9 @@ func Find(ctx context.Context, db *gorm.DB, typ string, conds ...Condition) ([]*
 	if err := checkHubField("type", typ); err != nil {
 		return nil, err
 	}
-	for _, c := range conds {
-		if c.err != nil {
-			return nil, c.err
-		}
-		if c.name == "" {
-			return nil, fmt.Errorf("%w: a zero Condition; build conditions with Where", ErrInvalidQuery)
-		}
+	fs := make([]Filter, len(conds))
+	for i, c := range conds {
+		fs[i] = c
 	}
-	t, err := tablesOf(db)
-	if err != nil {
-		return nil, err
-	}
-	var b strings.Builder
-	b.WriteString(`SELECT h.dbid, h.type, h.id FROM ` + t.hub + ` h WHERE h.type = ?`)
-	args := []any{typ}
-	for _, c := range conds {
-		args = c.sql(&b, args, t.attr)
-	}
-	b.WriteString(" ORDER BY h.id, h.dbid")
-	return queryHubs(ctx, db, t, b.String(), args...)
+	return Hubs(typ).Where(fs...).Find(ctx, db)
 }

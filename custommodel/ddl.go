@@ -92,6 +92,7 @@ func parseModels(namespace string, models []any) ([]*table, error) {
 		}
 		if classify(rt) == kindExtension {
 			extensions[rt] = s
+			errs = append(errs, constraintErrors(s)...)
 			continue
 		}
 		t, terrs := analyze(s)
@@ -138,6 +139,9 @@ func parseModels(namespace string, models []any) ([]*table, error) {
 		return nil, errors.Join(errs...)
 	}
 	sort.Slice(tables, func(i, j int) bool { return tables[i].name < tables[j].name })
+	for _, t := range tables {
+		register(t) // delete policies, for Delete
+	}
 	return tables, nil
 }
 

@@ -59,6 +59,11 @@ type table struct {
 	// keys are the column sets a lookup may be covered by: the primary
 	// key, then every non-partial unique index.
 	keys [][]string
+	// modelType is the model's Go type; policies its links' delete
+	// policies other than DO_NOTHING (delete.go); defaults its fields'
+	// ORM defaults (defaults.go).
+	modelType reflect.Type
+	policies  []policyLink
 }
 
 type column struct {
@@ -259,9 +264,12 @@ func hasCustomTag(f *schema.Field, tag string) bool {
 // analyze validates a parsed custom model and works out its columns,
 // primary key and indexes.
 func analyze(s *schema.Schema) (*table, []error) {
-	t := &table{goName: s.Name, schema: s, name: strings.ToLower(s.Name)}
+	t := &table{goName: s.Name, schema: s, name: strings.ToLower(s.Name), modelType: s.ModelType}
 	var errs []error
 	add := func(e error) { errs = append(errs, e) }
+	var perrs []error
+	t.policies, perrs = linkPolicies(s)
+	errs = append(errs, perrs...)
 	if len(t.name) > maxIdentifier {
 		add(declErr(s.Name, "", fmt.Sprintf("table name %q is longer than PostgreSQL's %d bytes", t.name, maxIdentifier), "give the struct a shorter name"))
 	}
@@ -327,20 +335,22 @@ func analyze(s *schema.Schema) (*table, []error) {
 			continue
 		}
 		for _, tag := range customTags(f) {
-			if tag != tagOneToOne {
-				add(declErr(s.Name, f.Name, fmt.Sprintf("has an unknown customdata tag %q", tag), `the only customdata tag is "one_to_one"`))
+			if !isCustomTag(tag) {
+				add(declErr(s.Name, f.Name, fmt.Sprintf("has an unknown customdata tag %q", tag), `the customdata tags are "one_to_one" and "on_delete:<policy>"`))
 			}
 		}
 		for _, bad := range []struct{ key, problem, fix string }{
 			{"UNIQUE", "is declared unique per field", "use a unique index instead: `gorm:\"uniqueIndex\"` (shared name for a composite one)"},
 			{"TYPE", "sets its column type", "the column type follows the Go type; remove type: (use precision:/scale: for decimals)"},
-			{"DEFAULT", "declares a default value", "custom data columns have no defaults; set the value in Go before writing"},
 			{"NOT NULL", "is declared not null", "custom data columns are nullable; check required values in Go"},
 			{"CHECK", "declares a check constraint", "custom data tables have no check constraints; validate in Go"},
 		} {
 			if _, ok := f.TagSettings[bad.key]; ok {
 				add(declErr(s.Name, f.Name, bad.problem, bad.fix))
 			}
+		}
+		if err := checkDefault(s.Name, f); err != nil {
+			add(err)
 		}
 		c := &column{field: f, name: f.DBName, identity: isBaseDBID(f)}
 		if len(c.name) > maxIdentifier {

@@ -87,7 +87,9 @@
 // a many-to-many relation (declare the through model); an index that
 // duplicates an automatic one (a btree index, in either sort order, on the
 // key or on a link alone); and GORM tags that would break Canvas's table
-// shape (type:, default:, not null, check:). A table name must be a plain
+// shape (type:, not null, check:), GORM's constraint: tag
+// (see Delete policies) and a default: that only the database could apply
+// (see Defaults). A table name must be a plain
 // identifier (^[a-z_][a-z0-9_]*$; a generic type's "generic[int]" is not)
 // and none of the namespace's system tables (namespace_auth,
 // attribute_hub, custom_attribute, schema_version). A reverse relation
@@ -118,6 +120,78 @@
 // taken by an index, sequence or view, another primary key, and an index
 // name taken by another relation, each error naming the field, the existing
 // column type and the fix.
+//
+// # Delete policies
+//
+// A link between two custom models may declare what happens to its rows
+// when the row it points to is deleted (Django's on_delete), on its column
+// field or its navigation field:
+//
+//	type Book struct {
+//		custommodel.CustomModel
+//		AuthorID int64   `customdata:"on_delete:CASCADE"`
+//		Author   *Author `gorm:"foreignKey:AuthorID"`
+//		EditorID *int64  `customdata:"on_delete:SET_NULL"` // a pointer: it can hold NULL
+//		Editor   *Editor `gorm:"foreignKey:EditorID"`
+//	}
+//
+// The policies:
+//
+//   - CASCADE deletes the linking rows too, and applies their own links'
+//     policies in turn;
+//   - SET_NULL sets the link to NULL (the field must be a pointer);
+//   - PROTECT refuses the delete while linking rows exist: the error is a
+//     *DeleteRefusedError matching ErrProtected that names the linking
+//     model, its field and how many of its rows refuse;
+//   - RESTRICT refuses likewise (ErrRestricted), unless the linking rows are
+//     themselves deleted by the same call through a CASCADE;
+//   - DO_NOTHING, the default, leaves the linking rows as they are.
+//
+// Delete(ctx, db, rows) applies them, and so does GORM's db.Delete once
+// RegisterCallbacks is installed (a namespace handle's DB has it): both run
+// in one transaction (the caller's, or one of their own) and follow
+// Django's collector: the rows are locked, links are followed level by
+// level (locking what CASCADE collects), PROTECT and RESTRICT are checked
+// before anything is written, then SET_NULL links are cleared and the rows
+// deleted, the most distant first. Delete returns the counts per model.
+//
+// Custom tables have no REFERENCES constraints, so the SDK keeps the links
+// whole: through RegisterCallbacks, GORM's Create, Save and Updates of a
+// row whose policy link is set lock the row it points to (FOR KEY SHARE) in
+// the write's transaction and refuse a link to a missing row
+// (ErrMissingLink). A row created while its target is being deleted is
+// therefore either deleted with it or refused: no orphan. Links without a
+// policy (DO_NOTHING) are not checked, as before. Writes that bypass GORM's
+// callbacks (raw SQL, GetOrCreate and UpdateOrCreate, another SDK) take no
+// such lock.
+//
+// Delete applies the policies of every model it knows: those passed to DDL
+// or Register in this process, those used by this package (GetOrCreate,
+// GORM writes through the callbacks), and those named by reverse relations
+// (has-one, has-many fields) of the model being deleted. A process that
+// deletes rows without installing its plugin calls Register with the
+// plugin's models first.
+//
+// A link to an SDK model (Note, Patient, ...) has no delete policy, and
+// declaring one is refused: the platform deletes those rows, not plugins.
+// GORM's constraint tag (`gorm:"constraint:OnDelete:CASCADE"`) is refused
+// too, with the customdata tag to use instead: custom tables have no
+// REFERENCES constraints, so GORM would silently do nothing.
+//
+// # Defaults
+//
+// GORM's default tag declares an ORM-level default (Django's field
+// default): `gorm:"default:open"`, `default:3`, `default:true`,
+// `default:1.5` on a decimal.Decimal. A row created by GORM's Create or by
+// GetOrCreate / UpdateOrCreate with that field at its zero value (nil for
+// a pointer) stores the default; UpdateOrCreate writes what it inserts, so
+// on an existing row too. The default is applied in Go, never by the
+// database: the column gets no DEFAULT (Canvas's tables have none), and
+// rows written by other code get NULL. As the zero value means "not set",
+// declare a field as a pointer to store its zero value explicitly (a *bool
+// with default:true stores false when given a pointer to false). A default
+// that only the database could apply (now(), NULL, a JSON value) is
+// refused at registration.
 //
 // # Reading and writing
 //

@@ -47,6 +47,10 @@ const limitsCallback = "customdata:limits"
 // capacity), so a call of more than MaxBulkRows rows is refused before its
 // first batch is written. Spare capacity of that slice counts as rows:
 // pass slices.Clip(rows) if it may have any.
+//
+// It also installs the callbacks of the delete policies (see Delete): a
+// write that sets a policy link locks the row it points to, and db.Delete
+// applies the policies of the links to the rows it deletes.
 func RegisterCallbacks(db *gorm.DB) error {
 	if db == nil {
 		return fmt.Errorf("custommodel: RegisterCallbacks: nil *gorm.DB")
@@ -62,7 +66,7 @@ func RegisterCallbacks(db *gorm.DB) error {
 			return fmt.Errorf("custommodel: register update callback: %w", err)
 		}
 	}
-	return nil
+	return registerPolicyCallbacks(db) // delete policies and their links (delete_callbacks.go)
 }
 
 func checkLimitsCallback(db *gorm.DB) {

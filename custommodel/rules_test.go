@@ -67,7 +67,7 @@ type ExtensionToPlatform struct {
 
 type WithDefault struct {
 	custommodel.CustomModel
-	Status string `gorm:"default:new"`
+	Status string `gorm:"default:lower('NEW')"` // a SQL expression: left to the database, so refused
 }
 
 type WithCommentPredicate struct {

@@ -263,6 +263,9 @@ func prepare[T any](ctx context.Context, db *gorm.DB, lookup Lookup, base *T) (*
 	if base != nil {
 		row.Elem().Set(reflect.ValueOf(base).Elem())
 	}
+	if err := applyDefaults(ctx, stmt.Schema, row); err != nil { // ORM defaults (defaults.go); lookup values win
+		return nil, err
+	}
 	for _, name := range names {
 		c := t.column(name)
 		if c == nil {
@@ -629,6 +632,7 @@ func tableOf(rt reflect.Type, s *schema.Schema) (*table, error) {
 		} else if t, errs := analyze(s); len(errs) > 0 {
 			v = errors.Join(errs...)
 		} else {
+			register(t) // delete policies, for Delete
 			v = t.detached()
 		}
 	}
