@@ -1,6 +1,7 @@
 package pgdiscover
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -82,14 +83,33 @@ func (s *Server) Close() error {
 // Find looks for a server in the order of the package doc and returns the
 // first that answers. The caller closes it.
 func Find(ctx context.Context) (*Server, error) {
-	return finder{getenv: os.Getenv, startEphemeral: startEphemeral, localDSN: LocalDSN}.find(ctx)
+	return FindWithOptions(ctx, Options{})
 }
 
-// FindExisting is Find without step 2: DATABASE_URL, else the server on
-// localhost:5432. Tools that act on data meant to outlive them (the CLI)
-// use it, since a throwaway cluster would vanish with the data.
-func FindExisting(ctx context.Context) (*Server, error) {
-	return finder{getenv: os.Getenv, localDSN: LocalDSN}.find(ctx)
+// Options adjust Find.
+type Options struct {
+	// DSN, if set, stands in for DATABASE_URL (a command-line flag's value);
+	// errors then name it DSNName.
+	DSN string
+	// DSNName names DSN in errors, e.g. "--database-url"; "" is "DSN".
+	DSNName string
+	// Getenv reads the environment; nil is os.Getenv.
+	Getenv func(string) string
+	// NoThrowaway skips step 2. Tools whose work must outlive them (the
+	// customdata CLI) set it: a throwaway cluster vanishes with its data.
+	NoThrowaway bool
+}
+
+// FindWithOptions is Find adjusted by opts.
+func FindWithOptions(ctx context.Context, opts Options) (*Server, error) {
+	f := finder{getenv: opts.Getenv, startEphemeral: startEphemeral, localDSN: LocalDSN, dsn: opts.DSN, dsnName: opts.DSNName}
+	if f.getenv == nil {
+		f.getenv = os.Getenv
+	}
+	if opts.NoThrowaway {
+		f.startEphemeral = nil
+	}
+	return f.find(ctx)
 }
 
 // StartThrowaway starts a throwaway cluster (step 2 alone), whatever the
@@ -109,6 +129,8 @@ func StartThrowaway(ctx context.Context) (*Server, error) {
 // finder holds what find depends on, so tests can pin each of them.
 type finder struct {
 	getenv func(string) string
+	// dsn and dsnName stand in for DATABASE_URL when dsn is set.
+	dsn, dsnName string
 	// startEphemeral starts a throwaway cluster; nil skips step 2.
 	startEphemeral func(ctx context.Context) (dsn string, stop func() error, err error)
 	localDSN       string
@@ -116,18 +138,21 @@ type finder struct {
 
 func (f finder) find(ctx context.Context) (*Server, error) {
 	var tried []string
-	if dsn := strings.TrimSpace(f.getenv("DATABASE_URL")); dsn != "" {
+	dsn, name := strings.TrimSpace(f.getenv("DATABASE_URL")), "DATABASE_URL"
+	if f.dsn != "" {
+		dsn, name = f.dsn, cmp.Or(f.dsnName, "DSN")
+	}
+	if dsn != "" {
 		if _, err := pgx.ParseConfig(dsn); err != nil {
-			return nil, fmt.Errorf("pgdiscover: DATABASE_URL (%s) cannot be parsed; fix it, or unset it to use a throwaway local cluster: %w", Redact(dsn), err)
+			return nil, fmt.Errorf("pgdiscover: %s (%s) cannot be parsed; fix it%s: %w", name, Redact(dsn), f.orElse(name), err)
 		}
 		db, err := ping(ctx, dsn)
 		if errors.Is(err, ErrServerTooOld) {
-			return nil, fmt.Errorf("pgdiscover: DATABASE_URL (%s) cannot be used; point it at a newer server, "+
-				"or unset DATABASE_URL to use a throwaway local cluster: %w", Redact(dsn), err)
+			return nil, fmt.Errorf("pgdiscover: %s (%s) cannot be used; point it at a newer server%s: %w", name, Redact(dsn), f.orElse(name), err)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("pgdiscover: DATABASE_URL (%s) is set but connecting to it failed; "+
-				"start that server, fix the URL, or unset DATABASE_URL to use a throwaway local cluster: %w", Redact(dsn), err)
+			return nil, fmt.Errorf("pgdiscover: %s (%s) is set but connecting to it failed; "+
+				"start that server or fix the URL%s: %w", name, Redact(dsn), f.orElse(name), err)
 		}
 		return &Server{DSN: dsn, Source: FromEnv, DB: db}, nil
 	}
@@ -168,6 +193,17 @@ func (f finder) find(ctx context.Context) (*Server, error) {
 	return nil, fmt.Errorf("pgdiscover: no PostgreSQL server found. Provide one of:\n%sTried:\n  - %s", ways, strings.Join(tried, "\n  - "))
 }
 
+// orElse says what happens without the DSN named name.
+func (f finder) orElse(name string) string {
+	if name != "DATABASE_URL" {
+		return ""
+	}
+	if f.startEphemeral == nil {
+		return ", or unset DATABASE_URL to use the server on localhost:5432"
+	}
+	return ", or unset DATABASE_URL to use a throwaway local cluster"
+}
+
 // startEphemeral starts a throwaway cluster.
 func startEphemeral(ctx context.Context) (dsn string, stop func() error, err error) {
 	c, err := pgcluster.Start(ctx, pgcluster.Options{})
@@ -188,7 +224,7 @@ func ping(ctx context.Context, dsn string) (*sql.DB, error) {
 	var num int
 	if err := db.QueryRowContext(pctx, "SELECT current_setting('server_version_num')::int").Scan(&num); err != nil {
 		_ = db.Close()
-		return nil, err
+		return nil, &onceError{err}
 	}
 	if err := checkServerVersion(num); err != nil {
 		_ = db.Close()
@@ -245,3 +281,23 @@ var (
 	urlPassword = regexp.MustCompile(`(://[^:/@]*:)[^@]*@`)
 	kvPassword  = regexp.MustCompile(`(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
 )
+
+// onceError is a connection error with each of its lines once: pgx makes
+// one attempt per address and TLS mode and reports them all, so a refused
+// connection would otherwise say the same thing twice.
+type onceError struct{ err error }
+
+func (e *onceError) Error() string {
+	lines := strings.Split(e.err.Error(), "\n")
+	seen := make(map[string]bool, len(lines))
+	out := lines[:0]
+	for _, l := range lines {
+		if !seen[l] {
+			seen[l] = true
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+func (e *onceError) Unwrap() error { return e.err }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -59,6 +61,8 @@ func TestFindOrder(t *testing.T) {
 		env        map[string]string
 		start      func(t *testing.T) startFunc
 		local      string
+		dsn        string
+		dsnName    string
 		wantSource Source
 		wantErr    []string
 	}{
@@ -68,7 +72,11 @@ func TestFindOrder(t *testing.T) {
 		{name: "no-ephemeral env falls back to localhost", env: map[string]string{NoEphemeralEnv: "1"}, start: mustNotStart,
 			local: live.DSN, wantSource: FromLocalhost},
 		{name: "failed throwaway cluster falls back to localhost", start: startFails, local: live.DSN, wantSource: FromLocalhost},
-		{name: "FindExisting skips the throwaway cluster", start: noStep2, local: live.DSN, wantSource: FromLocalhost},
+		{name: "a DSN option stands in for DATABASE_URL", env: map[string]string{"DATABASE_URL": unreachableDSN}, dsn: live.DSN, start: mustNotStart,
+			local: unreachableDSN, wantSource: FromEnv},
+		{name: "an unreachable DSN option is named", dsn: unreachableDSN, dsnName: "--database-url", start: mustNotStart, local: live.DSN,
+			wantErr: []string{"--database-url", "connecting to it failed"}},
+		{name: "NoThrowaway skips the throwaway cluster", start: noStep2, local: live.DSN, wantSource: FromLocalhost},
 		{name: "unreachable DATABASE_URL is an error", env: map[string]string{"DATABASE_URL": unreachableDSN}, start: mustNotStart, local: live.DSN,
 			wantErr: []string{"DATABASE_URL", "connecting to it failed", "127.0.0.1:1", "unset DATABASE_URL"}},
 		{name: "malformed DATABASE_URL is an error", env: map[string]string{"DATABASE_URL": "postgres://postgres:secret@127.0.0.1:notaport/postgres"}, start: mustNotStart, local: live.DSN,
@@ -83,7 +91,7 @@ func TestFindOrder(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := finder{getenv: env(c.env), startEphemeral: c.start(t), localDSN: c.local}.find(ctx)
+			got, err := finder{getenv: env(c.env), startEphemeral: c.start(t), localDSN: c.local, dsn: c.dsn, dsnName: c.dsnName}.find(ctx)
 			if c.wantErr != nil {
 				require.Error(t, err)
 				for _, s := range c.wantErr {
@@ -146,4 +154,15 @@ func TestWithDatabase(t *testing.T) {
 func TestCloseNil(t *testing.T) {
 	var s *Server
 	assert.NoError(t, s.Close())
+}
+
+func TestConnectErrorSaysEachThingOnce(t *testing.T) {
+	t.Parallel()
+	// Without sslmode=disable pgx tries TLS, then plain: two refusals.
+	_, err := ping(context.Background(), "postgres://postgres@127.0.0.1:1/postgres?connect_timeout=5")
+	require.Error(t, err)
+	require.Equal(t, 2, strings.Count(errors.Unwrap(err).Error(), "connection refused"), "the driver reports both attempts")
+	assert.Equal(t, 1, strings.Count(err.Error(), "connection refused"), err.Error())
+	var connErr *pgconn.ConnectError
+	assert.ErrorAs(t, err, &connErr, "the driver's error stays reachable")
 }
