@@ -102,7 +102,8 @@ func (e *env) listCommand() *cobra.Command {
 		Use:   "list",
 		Short: "List the namespaces of the database",
 		Long: `list shows every namespace of the database: its tables (system tables
-included), custom tables, rows (counted) and keys. It changes nothing.`,
+included), custom tables, rows in all of them (counted, not estimated) and
+keys. It changes nothing.`,
 		Args: exactArgs(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return e.readOnly(func(ctx context.Context, tx *sql.Tx) error {
@@ -190,7 +191,10 @@ func writeInspection(out io.Writer, in *inspectionOut) error {
 					null = "null"
 				}
 				line := "    " + c.Name + "\t" + c.Type + "\t" + null
-				if c.Default != "" {
+				switch {
+				case strings.HasPrefix(c.Default, "generated "):
+					line += "\t" + c.Default
+				case c.Default != "":
 					line += "\tdefault " + c.Default
 				}
 				fmt.Fprintln(w, line)
