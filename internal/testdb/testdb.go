@@ -135,6 +135,7 @@ func Create(ctx context.Context, cfg Config) (_ *Database, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", name, err)
 	}
+	open.Store(name, struct{}{})
 	return &Database{Name: name, DSN: dsn, OID: oid, DB: db}, nil
 }
 
@@ -157,6 +158,7 @@ func (d *Database) Drop(ctx context.Context) error {
 	if _, err := srv.DB.ExecContext(ctx, "DROP DATABASE IF EXISTS "+sqlident.Quote(d.Name)+" WITH (FORCE)"); err != nil {
 		return fmt.Errorf("drop database %s: %w", d.Name, err)
 	}
+	open.Delete(d.Name)
 	return DropRoles(ctx, srv.DB, d.OID)
 }
 
