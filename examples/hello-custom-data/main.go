@@ -207,7 +207,8 @@ func ensurePlatformTables(ctx context.Context, out io.Writer, db *gorm.DB) error
 	if exists {
 		return nil
 	}
-	fmt.Fprintln(out, "The database has no platform tables: creating the test fixture's (patient, note, ...) in schema public")
+	fmt.Fprintln(out, "The database has no platform tables: creating the test fixture's (patient, note, ...) in schema public;\n"+
+		"  they stay, with the namespace: drop them yourself if this database is only for trying the example")
 	return sdkmodel.CreateFixtureTables(ctx, db)
 }
 
