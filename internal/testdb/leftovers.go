@@ -46,7 +46,7 @@ func DropKept(ctx context.Context) ([]string, error) {
 	var dropped []string
 	for _, n := range dbs {
 		if _, err := srv.DB.ExecContext(ctx, "DROP DATABASE IF EXISTS "+sqlident.Quote(n)+" WITH (FORCE)"); err != nil {
-			return dropped, fmt.Errorf("testdb: drop kept database %s: %w", n, err)
+			return dropped, fmt.Errorf("testdb: drop kept database %q: %w", n, err)
 		}
 		dropped = append(dropped, n)
 	}
@@ -72,7 +72,7 @@ ORDER BY rolname`, pgrole.Prefix, pgrole.Pattern)
 	}
 	for _, r := range orphans {
 		if _, err := srv.DB.ExecContext(ctx, "DROP ROLE IF EXISTS "+sqlident.Quote(r)); err != nil {
-			return dropped, fmt.Errorf("testdb: drop role %s: %w", r, err)
+			return dropped, fmt.Errorf("testdb: drop role %q: %w", r, err)
 		}
 		dropped = append(dropped, r)
 	}

@@ -67,7 +67,7 @@ func NewWithConfig(t testing.TB, cfg Config) *Database {
 	defer cancel()
 	d, err := Create(ctx, cfg)
 	if err != nil {
-		t.Fatalf("customdata test database: %v", err)
+		t.Fatalf("customdatatest: new database: %v", err)
 	}
 	t.Cleanup(func() {
 		t.Helper()
@@ -82,7 +82,7 @@ func NewWithConfig(t testing.TB, cfg Config) *Database {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		if err := d.Drop(ctx); err != nil {
-			t.Errorf("customdata: drop test database: %v", err)
+			t.Errorf("customdatatest: drop test database: %v", err)
 		}
 	})
 	return d
@@ -116,7 +116,7 @@ func Create(ctx context.Context, cfg Config) (_ *Database, err error) {
 	}
 	name := "customdata_t_" + randomHex(8)
 	if _, err := srv.DB.ExecContext(ctx, "CREATE DATABASE "+sqlident.Quote(name)+" TEMPLATE "+sqlident.Quote(tpl)); err != nil {
-		return nil, fmt.Errorf("create database %s from template %s: %w", name, tpl, err)
+		return nil, fmt.Errorf("testdb: create database %q from template %q: %w", name, tpl, err)
 	}
 	defer func() {
 		if err != nil { // do not leave the new database behind
@@ -125,7 +125,7 @@ func Create(ctx context.Context, cfg Config) (_ *Database, err error) {
 	}()
 	var oid uint32
 	if err := srv.DB.QueryRowContext(ctx, "SELECT oid FROM pg_database WHERE datname = $1", name).Scan(&oid); err != nil {
-		return nil, fmt.Errorf("look up database %s: %w", name, err)
+		return nil, fmt.Errorf("testdb: look up database %q: %w", name, err)
 	}
 	dsn, err := WithDatabase(srv.DSN, name)
 	if err != nil {
@@ -133,7 +133,7 @@ func Create(ctx context.Context, cfg Config) (_ *Database, err error) {
 	}
 	db, err := openDatabase(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", name, err)
+		return nil, fmt.Errorf("testdb: open database %q: %w", name, err)
 	}
 	open.Store(name, struct{}{})
 	return &Database{Name: name, DSN: dsn, OID: oid, DB: db}, nil
@@ -156,7 +156,7 @@ func (d *Database) Drop(ctx context.Context) error {
 		return err
 	}
 	if _, err := srv.DB.ExecContext(ctx, "DROP DATABASE IF EXISTS "+sqlident.Quote(d.Name)+" WITH (FORCE)"); err != nil {
-		return fmt.Errorf("drop database %s: %w", d.Name, err)
+		return fmt.Errorf("testdb: drop database %q: %w", d.Name, err)
 	}
 	open.Delete(d.Name)
 	return DropRoles(ctx, srv.DB, d.OID)
@@ -167,7 +167,7 @@ func (d *Database) Drop(ctx context.Context) error {
 func DropRoles(ctx context.Context, admin *sql.DB, dbOID uint32) error {
 	rows, err := admin.QueryContext(ctx, "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1)", pgrole.DatabasePrefix(dbOID))
 	if err != nil {
-		return fmt.Errorf("list roles: %w", err)
+		return fmt.Errorf("testdb: list roles: %w", err)
 	}
 	var roles []string
 	for rows.Next() {
@@ -184,7 +184,7 @@ func DropRoles(ctx context.Context, admin *sql.DB, dbOID uint32) error {
 	}
 	for _, r := range roles {
 		if _, err := admin.ExecContext(ctx, "DROP ROLE IF EXISTS "+sqlident.Quote(r)); err != nil {
-			return fmt.Errorf("drop role %s: %w", r, err)
+			return fmt.Errorf("testdb: drop role %q: %w", r, err)
 		}
 	}
 	return nil
@@ -253,7 +253,7 @@ func (s *resolved) template(ctx context.Context, cfg Config) (string, error) {
 	defer conn.Close()
 	lockKey := int64(sum[0])<<24 | int64(sum[1])<<16 | int64(sum[2])<<8 | int64(sum[3])
 	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", lockKey); err != nil {
-		return "", fmt.Errorf("lock template %s: %w", name, err)
+		return "", fmt.Errorf("testdb: lock template %q: %w", name, err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", lockKey) //nolint:errcheck
 	var exists bool
@@ -272,10 +272,10 @@ func (s *resolved) template(ctx context.Context, cfg Config) (string, error) {
 func (s *resolved) buildTemplate(ctx context.Context, conn *sql.Conn, name string, cfg Config) error {
 	building := name + "_building"
 	if _, err := conn.ExecContext(ctx, "DROP DATABASE IF EXISTS "+sqlident.Quote(building)+" WITH (FORCE)"); err != nil {
-		return fmt.Errorf("clear stale template %s: %w", building, err)
+		return fmt.Errorf("testdb: clear stale template %q: %w", building, err)
 	}
 	if _, err := conn.ExecContext(ctx, "CREATE DATABASE "+sqlident.Quote(building)); err != nil {
-		return fmt.Errorf("create template %s: %w", building, err)
+		return fmt.Errorf("testdb: create template %q: %w", building, err)
 	}
 	if cfg.TemplateInit != nil {
 		dsn, err := WithDatabase(s.DSN, building)
@@ -284,14 +284,14 @@ func (s *resolved) buildTemplate(ctx context.Context, conn *sql.Conn, name strin
 		}
 		db, err := gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: logger.Discard})
 		if err != nil {
-			return fmt.Errorf("open template %s: %w", building, err)
+			return fmt.Errorf("testdb: open template %q: %w", building, err)
 		}
 		initErr := cfg.TemplateInit(ctx, db)
 		if sqlDB, err := db.DB(); err == nil {
 			_ = sqlDB.Close()
 		}
 		if initErr != nil {
-			return fmt.Errorf("initialize template %s: %w", building, initErr)
+			return fmt.Errorf("testdb: initialize template %q: %w", building, initErr)
 		}
 	}
 	// IS_TEMPLATE lets any user with CREATEDB clone it, not only its owner
@@ -301,7 +301,7 @@ func (s *resolved) buildTemplate(ctx context.Context, conn *sql.Conn, name strin
 		"ALTER DATABASE " + sqlident.Quote(building) + " RENAME TO " + sqlident.Quote(name),
 	} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("publish template %s: %w", name, err)
+			return fmt.Errorf("testdb: publish template %q: %w", name, err)
 		}
 	}
 	return nil
@@ -334,7 +334,7 @@ func DropTemplate(ctx context.Context, cfg Config) error {
 			if qerr := srv.DB.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); qerr == nil && !exists {
 				return nil
 			}
-			return fmt.Errorf("drop template %s: %w", name, err)
+			return fmt.Errorf("testdb: drop template %q: %w", name, err)
 		}
 	}
 	return nil
