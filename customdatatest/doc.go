@@ -25,7 +25,8 @@
 //
 // # Where the server comes from
 //
-// The server is found once per test process, in this order:
+// The server is found once per test process by package pgdiscover (which
+// the examples and the customdata CLI use too), in this order:
 //
 //  1. DATABASE_URL, if set: a postgres:// URL (or key=value DSN) of a server
 //     whose user may CREATE DATABASE and CREATE ROLE. If it is set but does
