@@ -99,7 +99,11 @@ func (e *env) initCommand() *cobra.Command {
 			}
 			if !noTidy {
 				if err := tidy(name); err != nil {
-					return fmt.Errorf("customdata: init: the plugin is in %s, but %w; run \"go mod tidy\" there", name, err)
+					hint := ""
+					if d.SDKDir == "" {
+						hint = ", or init again with --sdk pointing at a checkout of " + sdkModule
+					}
+					return fmt.Errorf("customdata: init: the plugin is in %q, but %w; run \"go mod tidy\" there%s", name, err, hint)
 				}
 				out.Tidied = true
 			}
