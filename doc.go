@@ -23,8 +23,16 @@
 //   - attributehub: a typed key-value store beside the models (hubs with
 //     attributes), stored as Canvas stores it.
 //   - civil: a calendar date type for date columns and attributes.
+//   - pgdiscover: finds a PostgreSQL server (DATABASE_URL, else a throwaway
+//     cluster from the local binaries, else localhost:5432) for the examples,
+//     the CLI and the tests.
 //   - customdatatest: a fresh PostgreSQL database per test, for this
-//     repository's tests and for plugin authors' own.
+//     repository's tests and for plugin authors' own, and a plugin installed
+//     into it as the platform would.
+//
+// The command cmd/customdata scaffolds plugins (init), validates manifests
+// and manages namespaces; examples/hello-custom-data is the quick start and
+// examples/room-booking two plugins sharing a namespace.
 //
 // The quick start, in Go (examples/hello-custom-data runs it end to end):
 //
@@ -40,13 +48,21 @@
 //		TaggedBy string
 //	}
 //
-//	inst, _ := manager.Install(ctx, namespace.Plugin{Name: "hello_custom_data",
+//	plugin := namespace.Plugin{Name: "hello_custom_data",
 //		CustomData: manifest.CustomData{Namespace: "my_org__hello_custom_data", Access: manifest.ReadWrite},
-//		Models:     []any{&NoteTag{}}})
-//	h, _ := manager.Open(ctx, "my_org__hello_custom_data", inst.Keys.ReadWrite)
-//	tag, created, _ := custommodel.GetOrCreate(ctx, h.DB(ctx),
+//		Models:     []any{&NoteTag{}, &CustomNote{}},
+//		Secrets:    secrets} // the plugin's keys, if the platform holds any
+//	inst, err := manager.Install(ctx, plugin)
+//	// The install that creates the namespace returns its two keys, once, in
+//	// inst.Keys; later installs return none (inst.Keys is nil) and need a key
+//	// in Secrets. Open with the key the plugin holds:
+//	h, err := manager.Open(ctx, "my_org__hello_custom_data", secrets[manifest.ReadWriteAccessKey])
+//	tag, created, err := custommodel.GetOrCreate(ctx, h.DB(ctx),
 //		custommodel.Lookup{"note_id": note.DBID}, &NoteTag{TaggedBy: "hello-custom-data"})
 //
-// DESIGN.md in the project's shared folder is the specification: names,
-// types, limits and error cases.
+// A namespace is "<organization>__<name>": two parts of lowercase letters,
+// digits and underscores, each starting with a letter, joined by a double
+// underscore, at most 63 bytes. The two keys are the plugin secrets
+// namespace_read_access_key and namespace_read_write_access_key; the database
+// keeps only their SHA-256 digests.
 package customdata

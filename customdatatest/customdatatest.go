@@ -78,6 +78,26 @@ func Main(m *testing.M) { testdb.Main(m) }
 // calls it; New fails after it.
 func Shutdown() error { return testdb.Shutdown() }
 
+// DropKept removes what failed tests left on the server: the databases they
+// kept for inspection (named customdata_t_*) that this process is not using,
+// and the login roles made for namespaces of databases that no longer exist.
+// It returns the names it dropped. Run it when no other test process uses the
+// server (their databases are named the same way), for example from a test
+// of its own:
+//
+//	func TestDropLeftovers(t *testing.T) {
+//		if os.Getenv("DROP_LEFTOVERS") == "" {
+//			t.Skip("set DROP_LEFTOVERS=1")
+//		}
+//		dropped, err := customdatatest.DropKept(context.Background())
+//		require.NoError(t, err)
+//		t.Log(dropped)
+//	}
+//
+// A test that passes leaves nothing: its database and roles are dropped
+// when it ends.
+func DropKept(ctx context.Context) ([]string, error) { return testdb.DropKept(ctx) }
+
 // ServerDSN finds the server (see the package doc) and returns an admin DSN
 // for it and a few words on where it came from, for logs.
 func ServerDSN(ctx context.Context) (dsn, source string, err error) {

@@ -25,7 +25,8 @@
 //
 // # Where the server comes from
 //
-// The server is found once per test process, in this order:
+// The server is found once per test process by package pgdiscover (which
+// the examples and the customdata CLI use too), in this order:
 //
 //  1. DATABASE_URL, if set: a postgres:// URL (or key=value DSN) of a server
 //     whose user may CREATE DATABASE and CREATE ROLE. If it is set but does
@@ -35,10 +36,11 @@
 //     /usr/lib/postgresql/<version>/bin and the other usual places). It
 //     listens only on a unix socket in a temporary directory, runs with fsync
 //     off, and, when the tests run as root, runs as the "postgres" OS user.
-//     Main stops it and removes its directory when the tests end; if the
-//     process dies first, the server goes down with it (on Linux) and the
-//     next run removes what is left. Set CUSTOMDATA_TEST_NO_EPHEMERAL=1 to
-//     skip this step.
+//     Main stops it and removes its directory when the tests end. Without
+//     Main, or if the process dies first, the server goes down with the
+//     process (on Linux) and a small watcher process removes the directory
+//     (about 60 MB) right after. Set CUSTOMDATA_TEST_NO_EPHEMERAL=1 to skip
+//     this step.
 //  3. A server on localhost:5432 that trusts the user postgres.
 //  4. Otherwise the tests fail with a message that lists these three ways.
 //
@@ -67,10 +69,26 @@
 // t.Parallel(). Many packages tested at once (go test ./...) each start
 // their own cluster in step 2, or share the server of steps 1 and 3.
 //
-// # Failed tests
+// # Failed tests, and clearing what they leave
 //
-// A database is dropped when its test passes. When a test fails the database
-// is kept and its DSN is logged, to be opened with psql. On the throwaway
-// cluster of step 2 it lasts only until the test process ends: set
-// DATABASE_URL to keep it longer.
+// A database is dropped when its test passes, with the login roles made for
+// its namespaces (two per namespace: roles belong to the whole server, not to
+// one database). When a test fails the database is kept and its DSN is
+// logged, to be opened with psql. On the throwaway cluster of step 2 it lasts
+// only until the test process ends: set DATABASE_URL to keep it longer.
+//
+// On a server of your own (DATABASE_URL), the kept databases and their roles
+// stay until you remove them. DropKept removes them all (run it when no
+// other test process uses the server); by hand, in psql:
+//
+//	DROP DATABASE customdata_t_0123456789abcdef WITH (FORCE);  -- the logged name
+//	SELECT format('DROP ROLE %I', rolname) FROM pg_roles r
+//	WHERE rolname ~ '^customdata_[0-9]+_[0-9a-f]{16}_(r|rw)$'
+//	  AND NOT EXISTS (SELECT 1 FROM pg_database d
+//	                  WHERE starts_with(r.rolname, 'customdata_' || d.oid || '_'))
+//	\gexec
+//
+// The second statement drops the roles of databases that no longer exist.
+// Templates (customdata_tpl_*) are kept on purpose: they make the next run
+// fast.
 package customdatatest

@@ -1,45 +1,45 @@
-// Command customdata administers custom data: it validates plugin manifests
-// and manages the namespaces of a platform database, as Canvas's
-// `canvas validate-manifest` and `canvas namespace` commands do.
+// Command customdata administers custom data: it validates plugin manifests,
+// scaffolds new plugins and manages the namespaces of a platform database, as
+// Canvas's `canvas init`, `canvas validate-manifest` and `canvas namespace`
+// commands do.
 //
 // Usage:
 //
-//	customdata validate [PATH]
-//	customdata namespace list [-json]
-//	customdata namespace inspect [-json] NAME
-//	customdata namespace reset [-apply] NAME
-//	customdata namespace drop [-apply] NAME
-//	customdata namespace add-key -access read|read_write [-description TEXT] NAME
-//	customdata namespace rotate-keys NAME
-//	customdata help
+//	customdata validate [PATH...]                 check CANVAS_MANIFEST.json files
+//	customdata init NAME                          scaffold a plugin in directory NAME
+//	customdata namespace list                     list the namespaces
+//	customdata namespace inspect NAME             tables, columns, indexes, row counts
+//	customdata namespace reset NAME [--apply]     drop custom tables, empty the rest
+//	customdata namespace drop NAME [--apply]      remove schema, data, keys and roles
+//	customdata namespace add-key NAME --access read|read_write [--description TEXT]
+//	customdata namespace rotate-keys NAME [--apply]
+//	customdata version
+//	customdata completion bash|zsh|fish|powershell
+//	customdata help [COMMAND...]
 //
-// validate checks a CANVAS_MANIFEST.json, given as the file or as the plugin
-// directory holding it (default "."). It prints "valid" and every warning
-// with its JSON path, or every problem with its JSON path and exits 1.
+// Flags may come anywhere on the line, before or after the command and its
+// arguments. Two flags work with every command:
 //
-// The namespace commands connect to the database named by the
-// -database-url flag or, without it, the DATABASE_URL environment variable,
-// as a user that may create schemas and roles:
+//	--json                 print JSON on stdout instead of text
+//	--database-url URL     the platform database (default $DATABASE_URL,
+//	                       else postgres://postgres@127.0.0.1:5432/postgres)
 //
-//   - list shows every namespace with its table count, custom table count,
-//     row estimate and number of keys;
-//   - inspect shows a namespace's tables, row estimates, columns and types;
-//   - reset drops the custom tables, empties the attribute tables and the
-//     schema versions, and keeps the keys;
-//   - drop removes the namespace: schema, tables, rows, keys and roles;
-//   - add-key makes one more key of the given access level;
-//   - rotate-keys replaces every key with a fresh read and read_write pair,
-//     refusing the old keys from then on.
+// The namespace commands connect as a user that may create schemas and
+// roles. list, inspect and validate change nothing: they read the catalogs
+// in a read-only transaction. reset, drop and rotate-keys are dry runs
+// unless --apply is given: they print what they would do and change
+// nothing. Keys (add-key, rotate-keys --apply) are printed once; the
+// database keeps only their SHA-256 digests, so store them (as the plugins'
+// namespace_read_access_key or namespace_read_write_access_key secret) when
+// they are shown.
 //
-// reset and drop are dry runs unless -apply is given: they print the SQL
-// they would run and change nothing. list and inspect print JSON with
-// -json. Keys are printed once; the database keeps only their SHA-256
-// digests, so store them (as the plugins' namespace_read_access_key or
-// namespace_read_write_access_key secret) when they are shown.
+// Exit status:
 //
-// Flags may come before or after NAME. The exit status is 0 on success, 1
-// when the operation failed or was refused (the reason is on stderr), and 2
-// for a usage error (the usage is on stderr).
+//	0  success
+//	1  the operation failed or was refused, or a manifest is invalid
+//	   (the reason is on stderr, once)
+//	2  usage error: unknown command or flag, wrong arguments (a one-line
+//	   message on stderr, and the command to get help)
 package main
 
 import (
@@ -61,59 +61,65 @@ func main() {
 
 // Exit statuses.
 const (
-	exitOK      = 0
-	exitFailed  = 1
-	exitUsage   = 2
-	programName = "customdata"
+	exitOK     = 0
+	exitFailed = 1
+	exitUsage  = 2
 )
+
+const programName = "customdata"
 
 // env is what a command runs with.
 type env struct {
 	ctx            context.Context
 	stdout, stderr io.Writer
 	getenv         func(string) string
+
+	// The persistent flags.
+	json        bool
+	databaseURL string
 }
 
 // run runs the command line args (without the program name) and returns the
 // exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	e := &env{ctx: ctx, stdout: stdout, stderr: stderr, getenv: getenv}
-	return e.exit(e.dispatch(args))
+	root := e.rootCommand()
+	root.SetArgs(args)
+	cmd, err := root.ExecuteC()
+	return e.exit(cmd.CommandPath(), err)
 }
 
-// dispatch runs the top-level command named by args[0].
-func (e *env) dispatch(args []string) error {
-	if len(args) == 0 {
-		return &usageError{msg: "no command given", usage: mainUsage}
-	}
-	switch args[0] {
-	case "help", "-h", "-help", "--help":
-		return &helpRequest{usage: mainUsage}
-	case "validate":
-		return e.validate(args[1:])
-	case "namespace":
-		return e.namespace(args[1:])
-	default:
-		return &usageError{msg: fmt.Sprintf("unknown command %q", args[0]), usage: mainUsage}
-	}
-}
+// usageError is a command line the program cannot run: exit status 2.
+type usageError struct{ msg string }
 
-// exit reports err where it belongs and returns the exit status.
-func (e *env) exit(err error) int {
-	var help *helpRequest
+func (e *usageError) Error() string { return e.msg }
+
+// reported is an error whose details the command already printed (a
+// manifest's problems); exit prints only its one-line summary.
+type reported struct{ summary string }
+
+func (e *reported) Error() string { return e.summary }
+
+// exit prints err once on stderr and returns the exit status. path is the
+// command that ran, for the help hint.
+func (e *env) exit(path string, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	msg := strings.TrimPrefix(err.Error(), programName+": ")
 	var usage *usageError
-	switch {
-	case err == nil:
-		return exitOK
-	case errors.As(err, &help):
-		fmt.Fprint(e.stdout, help.usage)
-		return exitOK
-	case errors.As(err, &usage):
-		fmt.Fprintf(e.stderr, "%s: %s\n\n%s", programName, usage.msg, usage.usage)
+	if errors.As(err, &usage) || isCobraUsageError(err) {
+		fmt.Fprintf(e.stderr, "%s: %s\nRun '%s --help' for usage.\n", programName, msg, path)
 		return exitUsage
-	default:
-		// The SDK's errors start with "customdata: " already.
-		fmt.Fprintf(e.stderr, "%s: %s\n", programName, strings.TrimPrefix(err.Error(), programName+": "))
-		return exitFailed
 	}
+	fmt.Fprintf(e.stderr, "%s: %s\n", programName, msg)
+	return exitFailed
+}
+
+// isCobraUsageError recognizes the few usage errors cobra makes itself.
+func isCobraUsageError(err error) bool {
+	s := err.Error()
+	return strings.HasPrefix(s, "unknown command ") || strings.HasPrefix(s, "unknown flag") ||
+		strings.HasPrefix(s, "unknown shorthand flag") || strings.HasPrefix(s, "invalid argument ") ||
+		strings.HasPrefix(s, "flag needs an argument") || strings.HasPrefix(s, "required flag")
 }

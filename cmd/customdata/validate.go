@@ -6,72 +6,131 @@ import (
 	"io"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/canvas-sdk-go/customdata/manifest"
 )
 
-const validateSummary = `Validate checks a plugin's CANVAS_MANIFEST.json as Canvas does. PATH is the
-manifest file or the plugin directory holding it (default "."). A valid
-manifest prints "valid" and each warning with its JSON path; an invalid one
-prints every problem with its JSON path, line and column, and exits 1.`
+const validateLong = `validate checks plugins' CANVAS_MANIFEST.json files as Canvas does. Each
+PATH is a manifest file or the plugin directory holding it (default ".").
+A valid manifest prints "valid" and each warning with its JSON path; an
+invalid one prints every problem with its JSON path, line and column. The
+exit status is 1 when any manifest is invalid. validate reads files only.`
 
-// validate runs `customdata validate [PATH]`.
-func (e *env) validate(args []string) error {
-	fs := newFlagSet("validate")
-	usage := commandUsage("validate [PATH]", validateSummary, fs)
-	pos, err := parseArgs(fs, args, usage)
-	if err != nil {
-		return err
+func (e *env) validateCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate [PATH...]",
+		Short: "Check CANVAS_MANIFEST.json files (files or plugin directories)",
+		Long:  validateLong,
+		Example: `  customdata validate                       # ./CANVAS_MANIFEST.json
+  customdata validate plugins/*/            # several plugins at once
+  customdata validate --json my_plugin`,
+		RunE: func(cmd *cobra.Command, paths []string) error {
+			if len(paths) == 0 {
+				paths = []string{"."}
+			}
+			results := make([]validation, 0, len(paths))
+			invalid := 0
+			for _, p := range paths {
+				r := validate(p)
+				if !r.Valid {
+					invalid++
+				}
+				results = append(results, r)
+			}
+			if e.json {
+				if err := writeJSON(e.stdout, results); err != nil {
+					return err
+				}
+			} else {
+				for _, r := range results {
+					r.print(e.stdout, e.stderr)
+				}
+			}
+			if invalid > 0 {
+				return &reported{summary: fmt.Sprintf("%d of %d %s invalid", invalid, len(paths), plural(len(paths), "manifest", "manifests"))}
+			}
+			return nil
+		},
 	}
-	if len(pos) == 0 {
-		pos = []string{"."}
+}
+
+// validation is the result of validating one path.
+type validation struct {
+	Path          string         `json:"path"`
+	Valid         bool           `json:"valid"`
+	Name          string         `json:"name,omitempty"`
+	PluginVersion string         `json:"plugin_version,omitempty"`
+	CustomData    *customDataOut `json:"custom_data,omitempty"`
+	Error         string         `json:"error,omitempty"`
+	Problems      []problemOut   `json:"problems"`
+	Warnings      []problemOut   `json:"warnings"`
+}
+
+type customDataOut struct {
+	Namespace string `json:"namespace"`
+	Access    string `json:"access"`
+	Secret    string `json:"secret"`
+}
+
+type problemOut struct {
+	Path    string `json:"path"`
+	Message string `json:"message"`
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
+}
+
+func problems(ps []manifest.Problem) []problemOut {
+	out := make([]problemOut, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, problemOut(p))
 	}
-	if err := wantArgs(pos, usage, "PATH"); err != nil {
-		return err
-	}
-	m, err := manifest.Load(pos[0])
+	return out
+}
+
+// validate loads the manifest at path.
+func validate(path string) validation {
+	r := validation{Path: path, Problems: []problemOut{}, Warnings: []problemOut{}}
+	m, err := manifest.Load(path)
 	if err != nil {
 		var verr *manifest.ValidationError
-		if errors.As(err, &verr) && len(verr.Warnings) > 0 {
-			// Say what Canvas would also warn about, after the problems, so
-			// that one run shows everything.
-			var b strings.Builder
-			printWarnings(&b, verr.Warnings)
-			return &withWarnings{err: err, warnings: strings.TrimSuffix(b.String(), "\n")}
+		if errors.As(err, &verr) {
+			r.Problems, r.Warnings = problems(verr.Problems), problems(verr.Warnings)
 		}
-		return err
+		r.Error = err.Error()
+		return r
 	}
-	fmt.Fprintf(e.stdout, "valid: %s (plugin %q, version %s)\n", pos[0], m.Name, m.PluginVersion)
+	r.Valid, r.Name, r.PluginVersion = true, m.Name, m.PluginVersion
+	r.Warnings = problems(m.Warnings)
 	if cd := m.CustomData; cd != nil {
-		fmt.Fprintf(e.stdout, "custom data: namespace %s, access %s (secret %s)\n", cd.Namespace, cd.Access, cd.SecretName())
+		r.CustomData = &customDataOut{Namespace: cd.Namespace, Access: string(cd.Access), Secret: cd.SecretName()}
 	}
-	printWarnings(e.stdout, m.Warnings)
-	return nil
+	return r
+}
+
+// print writes a valid manifest's report to stdout and an invalid one's to
+// stderr: the problems, then what Canvas would also warn about, so that one
+// run shows everything.
+func (r validation) print(stdout, stderr io.Writer) {
+	if !r.Valid {
+		fmt.Fprintf(stderr, "%s: %s\n", programName, strings.TrimPrefix(r.Error, programName+": "))
+		printWarnings(stderr, r.Warnings)
+		return
+	}
+	fmt.Fprintf(stdout, "valid: %s (plugin %q, version %s)\n", r.Path, r.Name, r.PluginVersion)
+	if cd := r.CustomData; cd != nil {
+		fmt.Fprintf(stdout, "custom data: namespace %s, access %s (secret %s)\n", cd.Namespace, cd.Access, cd.Secret)
+	}
+	printWarnings(stdout, r.Warnings)
 }
 
 // printWarnings writes warnings, one per line with its JSON path.
-func printWarnings(w io.Writer, warnings []manifest.Problem) {
+func printWarnings(w io.Writer, warnings []problemOut) {
 	if len(warnings) == 0 {
 		return
 	}
 	fmt.Fprintf(w, "%d %s:\n", len(warnings), plural(len(warnings), "warning", "warnings"))
 	for _, p := range warnings {
-		fmt.Fprintf(w, "  warning: %s\n", p)
+		fmt.Fprintf(w, "  warning: %s\n", manifest.Problem(p))
 	}
 }
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
-// withWarnings is an invalid manifest's error followed by its warnings.
-type withWarnings struct {
-	err      error
-	warnings string
-}
-
-func (e *withWarnings) Error() string { return e.err.Error() + "\n" + e.warnings }
-
-func (e *withWarnings) Unwrap() error { return e.err }

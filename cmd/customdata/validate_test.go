@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,6 +60,34 @@ func TestValidateRefusesInvalid(t *testing.T) {
 			assert.Contains(t, r.stderr, "warning: "+w.String(), path)
 		}
 	}
+}
+
+func TestValidateSeveralPaths(t *testing.T) {
+	t.Parallel()
+	good := filepath.Join(testdata, "manifests", "custom_data_uat.json")
+	bad := filepath.Join(testdata, "invalid")
+	r := runCmd(t, nil, "validate", good, "../../examples/hello-custom-data")
+	assert.Equal(t, exitOK, r.code, r.stderr)
+	assert.Equal(t, 2, strings.Count(r.stdout, "valid: "), r.stdout)
+
+	r = runCmd(t, nil, "validate", good, bad)
+	assert.Equal(t, exitFailed, r.code)
+	assert.Contains(t, r.stdout, "valid: "+good)
+	assert.Contains(t, r.stderr, "is not a valid Canvas manifest")
+	assert.True(t, strings.HasSuffix(r.stderr, "customdata: 1 of 2 manifests invalid\n"), r.stderr)
+
+	r = runCmd(t, nil, "--json", "validate", good, bad)
+	assert.Equal(t, exitFailed, r.code)
+	var results []validation
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &results))
+	require.Len(t, results, 2)
+	assert.True(t, results[0].Valid)
+	assert.Equal(t, "custom_data_uat", results[0].Name)
+	require.NotNil(t, results[0].CustomData)
+	assert.False(t, results[1].Valid)
+	assert.NotEmpty(t, results[1].Problems)
+	assert.NotEmpty(t, results[1].Problems[0].Path)
+	assert.Equal(t, "customdata: 1 of 2 manifests invalid\n", r.stderr, "with --json, stderr has the one-line summary")
 }
 
 func TestValidateSyntaxAndMissing(t *testing.T) {

@@ -30,6 +30,15 @@ func TestMain(m *testing.M) {
 		fmt.Println(c.Dir())
 		select {}
 	}
+	if os.Getenv(helperEnv) == "exit" { // start a cluster, then exit without Stop
+		c, err := Start(context.Background(), Options{})
+		if err != nil {
+			fmt.Println("ERROR", err)
+			os.Exit(1)
+		}
+		fmt.Println(c.Dir())
+		os.Exit(0)
+	}
 	os.Exit(m.Run())
 }
 
@@ -71,4 +80,34 @@ func TestKilledOwnerTakesServerDown(t *testing.T) {
 	CleanStale(filepath.Dir(dir))
 	_, err = os.Stat(dir)
 	assert.True(t, os.IsNotExist(err), "abandoned dir %s not removed", dir)
+}
+
+// TestDirectoryGoesWithoutStop: a process that ends without Stop (a test
+// package without TestMain) leaves no cluster directory behind.
+func TestDirectoryGoesWithoutStop(t *testing.T) {
+	t.Parallel()
+	if _, err := FindBinDir(""); err != nil {
+		t.Skip(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"=exit")
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	dir := strings.TrimSpace(string(out))
+	require.False(t, strings.HasPrefix(dir, "ERROR"), dir)
+	require.True(t, filepath.IsAbs(dir), dir)
+	t.Cleanup(func() { CleanStale(filepath.Dir(dir)) })
+
+	// Not a speed check: a generous bound so a broken reaper fails the test
+	// instead of hanging it.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if _, err := os.Stat(dir); os.IsNotExist(err) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cluster directory %s outlived its owner", dir)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

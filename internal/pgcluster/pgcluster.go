@@ -92,6 +92,9 @@ type Cluster struct {
 	done    chan struct{} // closed when the server process has exited
 	waitErr error         // set before done is closed
 
+	// reaper removes dir if this process ends without Stop; Stop kills it.
+	reaper *os.Process
+
 	stopOnce sync.Once
 	stopErr  error
 }
@@ -190,6 +193,7 @@ func startCluster(ctx context.Context, opts Options, useCache bool) (_ *Cluster,
 	if err := c.start(ctx, cred, opts.Settings); err != nil {
 		return nil, from, err
 	}
+	c.reaper = startReaper(dir)
 	ok = true
 	return c, "", nil
 }
@@ -313,6 +317,9 @@ func (c *Cluster) Stop() error {
 		}
 		if err := os.RemoveAll(c.dir); err != nil {
 			c.stopErr = fmt.Errorf("pgcluster: remove %s: %w", c.dir, err)
+		}
+		if c.reaper != nil {
+			_ = c.reaper.Kill()
 		}
 	})
 	return c.stopErr

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/canvas-sdk-go/customdata/internal/sqlident"
+	"github.com/canvas-sdk-go/customdata/pgdiscover"
 )
 
 // BenchmarkFirstDatabase measures what a test process pays before its first
@@ -13,31 +14,27 @@ import (
 // cloning it. It reports the phases as cluster-ms, template-ms and clone-ms.
 func BenchmarkFirstDatabase(b *testing.B) {
 	ctx := context.Background()
-	noEnv := func(string) string { return "" }
 	var cluster, tpl, clone time.Duration
 	for b.Loop() {
 		t0 := time.Now()
-		srv, err := resolve(ctx, resolver{getenv: noEnv, startEphemeral: startEphemeral, localDSN: unreachableDSN})
+		found, err := pgdiscover.StartThrowaway(ctx)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if srv.stop == nil {
-			b.Fatal("no ephemeral cluster")
-		}
+		srv := &resolved{Server: found, templates: map[string]string{}}
 		t1 := time.Now()
 		name, err := srv.template(ctx, Config{})
 		if err != nil {
 			b.Fatal(err)
 		}
 		t2 := time.Now()
-		if _, err := srv.admin.ExecContext(ctx, "CREATE DATABASE first TEMPLATE "+sqlident.Quote(name)); err != nil {
+		if _, err := srv.DB.ExecContext(ctx, "CREATE DATABASE first TEMPLATE "+sqlident.Quote(name)); err != nil {
 			b.Fatal(err)
 		}
 		t3 := time.Now()
 		cluster, tpl, clone = cluster+t1.Sub(t0), tpl+t2.Sub(t1), clone+t3.Sub(t2)
 		b.StopTimer()
-		_ = srv.admin.Close()
-		if err := srv.stop(); err != nil {
+		if err := srv.Close(); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()

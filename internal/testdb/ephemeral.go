@@ -1,28 +1,18 @@
 package testdb
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
 	"testing"
 
-	"github.com/canvas-sdk-go/customdata/internal/pgcluster"
+	"github.com/canvas-sdk-go/customdata/pgdiscover"
 )
 
 // NoEphemeralEnv is the environment variable that, set to anything but "" or
-// "0", skips the ephemeral cluster: without DATABASE_URL the tests then use
+// "0", skips the throwaway cluster: without DATABASE_URL the tests then use
 // the server on localhost:5432.
-const NoEphemeralEnv = "CUSTOMDATA_TEST_NO_EPHEMERAL"
-
-// startEphemeral starts this process's throwaway cluster.
-func startEphemeral(ctx context.Context) (dsn string, stop func() error, err error) {
-	c, err := pgcluster.Start(ctx, pgcluster.Options{})
-	if err != nil {
-		return "", nil, err
-	}
-	return c.DSN(), c.Stop, nil
-}
+const NoEphemeralEnv = pgdiscover.NoEphemeralEnv
 
 // errShutdown is what server returns after Shutdown.
 var errShutdown = errors.New("testdb: Shutdown was called; this process makes no more test databases")
@@ -58,9 +48,5 @@ func Shutdown() error {
 	if srv == nil {
 		return nil
 	}
-	_ = srv.admin.Close()
-	if srv.stop != nil {
-		return srv.stop()
-	}
-	return nil
+	return srv.Close()
 }

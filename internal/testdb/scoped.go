@@ -21,16 +21,16 @@ func (d *Database) Scoped(t testing.TB, namespace string) *gorm.DB {
 	stmts := append([]string{"CREATE SCHEMA IF NOT EXISTS " + sqlident.Quote(namespace)}, systables.DDL(namespace)...)
 	for _, s := range stmts {
 		if err := d.DB.WithContext(ctx).Exec(s).Error; err != nil {
-			t.Fatalf("customdata: create namespace %s: %v", namespace, err)
+			t.Fatalf("testdb: create namespace %q: %v", namespace, err)
 		}
 	}
 	sqlDB, err := d.DB.DB()
 	if err != nil {
-		t.Fatalf("customdata: %v", err)
+		t.Fatalf("testdb: %v", err)
 	}
 	db, err := scope.Open(sqlDB, namespace, scope.Options{})
 	if err != nil {
-		t.Fatalf("customdata: %v", err)
+		t.Fatalf("testdb: %v", err)
 	}
 	return db
 }

@@ -47,7 +47,7 @@ func TestTemplateInitRunsOnceAndIsCloned(t *testing.T) {
 	srv, err := server(context.Background())
 	require.NoError(t, err)
 	var isTemplate bool
-	require.NoError(t, srv.admin.QueryRow("SELECT datistemplate FROM pg_database WHERE datname = $1", templateName(cfg.TemplateVersion)).Scan(&isTemplate))
+	require.NoError(t, srv.DB.QueryRow("SELECT datistemplate FROM pg_database WHERE datname = $1", templateName(cfg.TemplateVersion)).Scan(&isTemplate))
 	assert.True(t, isTemplate, "any CREATEDB user may clone it")
 }
 
@@ -62,9 +62,9 @@ func TestDropRemovesDatabaseAndRoles(t *testing.T) {
 	srv, err := server(ctx)
 	require.NoError(t, err)
 	var n int
-	require.NoError(t, srv.admin.QueryRow("SELECT count(*) FROM pg_database WHERE datname = $1", d.Name).Scan(&n))
+	require.NoError(t, srv.DB.QueryRow("SELECT count(*) FROM pg_database WHERE datname = $1", d.Name).Scan(&n))
 	assert.Zero(t, n)
-	require.NoError(t, srv.admin.QueryRow("SELECT count(*) FROM pg_roles WHERE rolname = $1", role).Scan(&n))
+	require.NoError(t, srv.DB.QueryRow("SELECT count(*) FROM pg_roles WHERE rolname = $1", role).Scan(&n))
 	assert.Zero(t, n)
 }
 
@@ -88,7 +88,7 @@ func TestCreateDropsDatabaseWhenOpenFails(t *testing.T) {
 	srv, err := server(ctx)
 	require.NoError(t, err)
 	var n int
-	require.NoError(t, srv.admin.QueryRow("SELECT count(*) FROM pg_database WHERE datname = $1", cfg.Database).Scan(&n))
+	require.NoError(t, srv.DB.QueryRow("SELECT count(*) FROM pg_database WHERE datname = $1", cfg.Database).Scan(&n))
 	assert.Zero(t, n, "the database Create made is dropped when it cannot be opened")
 }
 
@@ -108,32 +108,6 @@ func TestKeptMessage(t *testing.T) {
 	assert.Contains(t, got, ephemeral, "a DSN without a password is shown as it is")
 	assert.Contains(t, got, "until this test process ends")
 	assert.NotContains(t, got, "password hidden")
-}
-
-func TestCheckServerVersion(t *testing.T) {
-	for _, ok := range []int{130000, 130014, 150020, 170002} {
-		assert.NoError(t, checkServerVersion(ok), ok)
-	}
-	for num, shown := range map[int]string{120004: "12.4", 100000: "10.0", 90603: "9.6.3"} {
-		err := checkServerVersion(num)
-		require.Error(t, err, num)
-		assert.ErrorIs(t, err, errServerTooOld)
-		assert.Contains(t, err.Error(), "it runs "+shown+";")
-		assert.Contains(t, err.Error(), "PostgreSQL 13 or newer")
-	}
-}
-
-func TestWithDatabase(t *testing.T) {
-	cases := []struct{ in, want string }{
-		{"postgres://u:p@h:5/old?sslmode=disable", "postgres://u:p@h:5/new?sslmode=disable"},
-		{"postgresql://h/", "postgresql://h/new"},
-		{"host=h user=u dbname=old", "host=h user=u dbname=old dbname='new'"},
-	}
-	for _, c := range cases {
-		got, err := WithDatabase(c.in, "new")
-		require.NoError(t, err)
-		assert.Equal(t, c.want, got)
-	}
 }
 
 func TestScoped(t *testing.T) {
