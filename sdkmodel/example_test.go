@@ -10,20 +10,21 @@ import (
 	"github.com/canvas-sdk-go/customdata/sdkmodel"
 )
 
-func ExampleTables() {
-	for _, t := range sdkmodel.Tables() {
-		fmt.Println(sdkmodel.Schema + "." + t)
+func ExamplePlatformTables() {
+	tables := sdkmodel.PlatformTables()
+	fmt.Println(len(tables), "tables, among them:")
+	for _, t := range tables {
+		if t == sdkmodel.PatientTable || t == sdkmodel.ClaimTable {
+			fmt.Println(sdkmodel.Schema + "." + t)
+		}
 	}
 	// Output:
+	// 214 tables, among them:
 	// public.canvas_sdk_data_api_patient_001
-	// public.canvas_sdk_data_api_staff_001
-	// public.canvas_sdk_data_api_notetype_001
-	// public.canvas_sdk_data_api_note_001
-	// public.canvas_sdk_data_api_appointment_001
-	// public.canvas_sdk_data_api_task_001
+	// public.canvas_sdk_data_quality_and_revenue_claim_001
 }
 
-// A test builds the stand-in platform tables and seeds a patient's note.
+// A test builds the platform tables and seeds a patient's note.
 func ExampleSeedNote() {
 	var (
 		ctx   = context.Background()
@@ -36,7 +37,7 @@ func ExampleSeedNote() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	n, err := sdkmodel.SeedNote(ctx, admin, sdkmodel.Note{PatientID: p.DBID, Title: "Office visit"})
+	n, err := sdkmodel.SeedNote(ctx, admin, sdkmodel.Note{PatientID: &p.DBID, Title: "Office visit"})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -1,0 +1,181 @@
+package sdkmodel_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/canvas-sdk-go/customdata/civil"
+	"github.com/canvas-sdk-go/customdata/internal/testdb"
+	"github.com/canvas-sdk-go/customdata/sdkmodel"
+)
+
+func fixtureDB(t *testing.T) *testdb.Database {
+	t.Helper()
+	d := testdb.New(t)
+	require.NoError(t, sdkmodel.CreateFixtureTables(context.Background(), d.DB))
+	return d
+}
+
+func TestFixtureIsIdempotentAndSeeds(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := fixtureDB(t)
+	require.NoError(t, sdkmodel.CreateFixtureTables(ctx, d.DB), "second run must be a no-op")
+
+	p, err := sdkmodel.SeedPatient(ctx, d.DB, sdkmodel.Patient{FirstName: "Ada", LastName: "Lovelace"})
+	require.NoError(t, err)
+	assert.NotZero(t, p.DBID)
+	assert.Len(t, p.ID, 32, "the key column gets 32 hex digits")
+	assert.Equal(t, civil.Date{Year: 1980, Month: time.January, Day: 1}, p.BirthDate)
+	assert.True(t, p.SexAtBirth.Valid(), "a column with choices gets one of them: %q", p.SexAtBirth)
+	s, err := sdkmodel.SeedStaff(ctx, d.DB, sdkmodel.Staff{FirstName: "Grace"})
+	require.NoError(t, err)
+	nt, err := sdkmodel.SeedNoteType(ctx, d.DB, sdkmodel.NoteType{})
+	require.NoError(t, err)
+	assert.Equal(t, "Office visit", nt.Name)
+	n, err := sdkmodel.SeedNote(ctx, d.DB, sdkmodel.Note{PatientID: &p.DBID, ProviderID: &s.DBID, NoteTypeVersionID: nt.DBID, Title: "Visit"})
+	require.NoError(t, err)
+	assert.NotEqual(t, uuid.Nil, n.ID)
+	assert.JSONEq(t, `{}`, string(n.Body))
+	_, err = sdkmodel.SeedAppointment(ctx, d.DB, sdkmodel.Appointment{PatientID: &p.DBID, ProviderID: &s.DBID})
+	require.NoError(t, err)
+	_, err = sdkmodel.SeedTask(ctx, d.DB, sdkmodel.Task{PatientID: &p.DBID, AssigneeID: &s.DBID, Title: "Call back"})
+	require.NoError(t, err)
+
+	var got sdkmodel.Note
+	require.NoError(t, d.DB.Preload("Patient").Preload("Provider").Preload("NoteTypeVersion").First(&got, n.DBID).Error)
+	assert.Equal(t, n.ID, got.ID)
+	require.NotNil(t, got.Patient)
+	assert.Equal(t, "Ada", got.Patient.FirstName)
+	require.NotNil(t, got.Provider)
+	assert.Equal(t, "Grace", got.Provider.FirstName)
+	require.NotNil(t, got.NoteTypeVersion)
+	assert.Equal(t, nt.DBID, got.NoteTypeVersion.DBID)
+
+	var back sdkmodel.Patient
+	require.NoError(t, d.DB.Preload("Notes").First(&back, p.DBID).Error)
+	require.Len(t, back.Notes, 1)
+	assert.Equal(t, n.DBID, back.Notes[0].DBID)
+}
+
+func TestSeedFillsRequiredParents(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := fixtureDB(t)
+	n, err := sdkmodel.Seed(ctx, d.DB, sdkmodel.Note{Title: "no patient"})
+	require.NoError(t, err, "Seed itself follows the platform: a note's patient is nullable")
+	assert.Nil(t, n.PatientID)
+	assert.NotZero(t, n.NoteTypeVersionID, "the required NoteType is created")
+	var count int64
+	require.NoError(t, d.DB.Model(&sdkmodel.NoteType{}).Where("dbid = ?", n.NoteTypeVersionID).Count(&count).Error)
+	assert.EqualValues(t, 1, count)
+
+	c, err := sdkmodel.Seed(ctx, d.DB, sdkmodel.Claim{})
+	require.NoError(t, err)
+	assert.NotZero(t, c.DBID)
+}
+
+// Every platform table can be seeded with its required parents.
+func TestSeedEveryTable(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := fixtureDB(t)
+	for _, table := range sdkmodel.PlatformTables() {
+		key, err := sdkmodel.SeedTable(ctx, d.DB, table)
+		if assert.NoError(t, err, table) {
+			assert.NotNil(t, key, table)
+		}
+	}
+}
+
+func TestSeedRequiresOnlyThePatientLink(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := fixtureDB(t)
+	_, err := sdkmodel.SeedAppointment(ctx, d.DB, sdkmodel.Appointment{})
+	assert.ErrorIs(t, err, sdkmodel.ErrMissingLink)
+	_, err = sdkmodel.SeedNote(ctx, d.DB, sdkmodel.Note{})
+	assert.ErrorIs(t, err, sdkmodel.ErrMissingLink)
+	p, err := sdkmodel.SeedPatient(ctx, d.DB, sdkmodel.Patient{})
+	require.NoError(t, err)
+	n, err := sdkmodel.SeedNote(ctx, d.DB, sdkmodel.Note{PatientID: &p.DBID})
+	require.NoError(t, err, "ProviderID is optional")
+	assert.Nil(t, n.ProviderID)
+	_, err = sdkmodel.SeedTask(ctx, d.DB, sdkmodel.Task{})
+	require.NoError(t, err, "a task's links are optional")
+}
+
+func TestSeedRefusesNilDBAndUnknownTypes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, err := sdkmodel.SeedPatient(ctx, nil, sdkmodel.Patient{})
+	assert.ErrorIs(t, err, sdkmodel.ErrNilDB)
+	_, err = sdkmodel.SeedNote(ctx, nil, sdkmodel.Note{PatientID: new(int64(1))})
+	assert.ErrorIs(t, err, sdkmodel.ErrNilDB)
+	assert.ErrorIs(t, sdkmodel.CreateFixtureTables(ctx, nil), sdkmodel.ErrNilDB)
+	d := fixtureDB(t)
+	_, err = sdkmodel.Seed(ctx, d.DB, struct{ Name string }{})
+	assert.ErrorIs(t, err, sdkmodel.ErrUnknownModel)
+	_, err = sdkmodel.Seed(ctx, d.DB, 42)
+	assert.ErrorIs(t, err, sdkmodel.ErrUnknownModel)
+}
+
+// Arrays, json, decimals and nullable columns round-trip.
+func TestColumnTypesRoundTrip(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := fixtureDB(t)
+	tz := "Europe/London"
+	p, err := sdkmodel.SeedPatient(ctx, d.DB, sdkmodel.Patient{
+		BiologicalRaceCodes: sdkmodel.Array[string]{"2106-3", "a,b \"c\""},
+		LastKnownTimezone:   &tz,
+	})
+	require.NoError(t, err)
+	s, err := sdkmodel.SeedStaff(ctx, d.DB, sdkmodel.Staff{PreviousNames: json.RawMessage(`["Hopper"]`)})
+	require.NoError(t, err)
+
+	var got sdkmodel.Patient
+	require.NoError(t, d.DB.First(&got, p.DBID).Error)
+	assert.Equal(t, sdkmodel.Array[string]{"2106-3", "a,b \"c\""}, got.BiologicalRaceCodes)
+	assert.Equal(t, sdkmodel.Array[string]{}, got.CulturalEthnicityCodes, "a nil Array is stored as {}")
+	require.NotNil(t, got.LastKnownTimezone)
+	assert.Equal(t, tz, *got.LastKnownTimezone)
+	assert.Nil(t, got.DeceasedDatetime)
+	var gotS sdkmodel.Staff
+	require.NoError(t, d.DB.First(&gotS, s.DBID).Error)
+	assert.JSONEq(t, `["Hopper"]`, string(gotS.PreviousNames))
+}
+
+func TestArrayScansEveryElementType(t *testing.T) {
+	t.Parallel()
+	var s sdkmodel.Array[string]
+	require.NoError(t, s.Scan(`{a,"b c"}`))
+	assert.Equal(t, sdkmodel.Array[string]{"a", "b c"}, s)
+	assert.ErrorContains(t, s.Scan(`{a,NULL}`), "NULL", "the platform's arrays hold no NULL elements")
+	var i sdkmodel.Array[int32]
+	require.NoError(t, i.Scan([]byte(`{1,2,3}`)))
+	assert.Equal(t, sdkmodel.Array[int32]{1, 2, 3}, i)
+	v, err := i.Value()
+	require.NoError(t, err)
+	assert.Equal(t, "{1,2,3}", v)
+	var iv sdkmodel.Array[time.Duration]
+	require.NoError(t, iv.Scan(`{"00:01:30","2 days"}`))
+	assert.Equal(t, sdkmodel.Array[time.Duration]{90 * time.Second, 48 * time.Hour}, iv)
+	require.NoError(t, iv.Scan(nil))
+	assert.Nil(t, iv)
+	assert.Error(t, iv.Scan(42))
+}
+
+func TestChoicesValid(t *testing.T) {
+	t.Parallel()
+	assert.True(t, sdkmodel.AppointmentStatusConfirmed.Valid())
+	assert.Equal(t, sdkmodel.AppointmentStatus("confirmed"), sdkmodel.AppointmentStatusConfirmed)
+	assert.False(t, sdkmodel.AppointmentStatus("Confirmed").Valid())
+	assert.False(t, sdkmodel.AppointmentStatus("").Valid())
+}
