@@ -80,7 +80,7 @@ func TestFixtureColumnsMatchSchemaFile(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	d := testdb.New(t)
-	require.NoError(t, sdkmodel.CreateFixtureTables(ctx, d.DB))
+	require.NoError(t, sdkmodel.CreateFixtureTables(ctx, d.DB), "an empty database gets every table")
 
 	type col struct{ Table, Column, Type, Nullable string }
 	want := map[col]bool{}

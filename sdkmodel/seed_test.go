@@ -17,8 +17,8 @@ import (
 
 func fixtureDB(t *testing.T) *testdb.Database {
 	t.Helper()
-	d := testdb.New(t)
-	require.NoError(t, sdkmodel.CreateFixtureTables(context.Background(), d.DB))
+	d := testdb.NewFixture(t)
+	require.NoError(t, sdkmodel.CreateFixtureTables(context.Background(), d.DB), "a no-op on the fixture's clone")
 	return d
 }
 

@@ -104,7 +104,7 @@ func run(ctx context.Context, out io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	note, err := sdkmodel.SeedNote(ctx, mgr.DB(), sdkmodel.Note{PatientID: patient.DBID, Title: "Follow-up visit"})
+	note, err := sdkmodel.SeedNote(ctx, mgr.DB(), sdkmodel.Note{PatientID: &patient.DBID, Title: "Follow-up visit"})
 	if err != nil {
 		return err
 	}
