@@ -69,10 +69,11 @@
 // # First use
 //
 // GORM parses a model the first time a *gorm.DB meets it, together with
-// every type it references; the models here are linked into one graph, so
+// every struct it references. The models here are linked into one graph, so
 // the first use of any of them (or of a custom model linking to one) parses
-// about 200 types at once, in the order of tens of milliseconds of CPU, per
-// *gorm.DB (BenchmarkFirstParse measures it). Later uses hit GORM's cache.
+// about 200 structs at once, in the order of tens of milliseconds of CPU,
+// once per *gorm.DB (BenchmarkFirstParse measures it). Later uses hit GORM's
+// cache.
 //
 // # Read-only
 //

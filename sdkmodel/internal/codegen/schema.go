@@ -20,16 +20,16 @@ type File struct {
 
 // Model is one Django model (or an auto-created many-to-many join table).
 type Model struct {
-	Name                     string          `json:"name"`
-	Module                   string          `json:"module"`
-	DBTable                  string          `json:"db_table"`
-	PK                       string          `json:"pk"`
-	PKColumn                 string          `json:"pk_column"`
-	Fields                   []*Field        `json:"fields"`
-	ManyToMany               []*ManyToMany   `json:"many_to_many"`
-	AutoCreatedM2MThroughFor string          `json:"auto_created_m2m_through_for"`
-	UniqueTogether           [][]string      `json:"unique_together"`
-	UniqueConstraints        [][]string      `json:"unique_constraints"`
+	Name                     string           `json:"name"`
+	Module                   string           `json:"module"`
+	DBTable                  string           `json:"db_table"`
+	PK                       string           `json:"pk"`
+	PKColumn                 string           `json:"pk_column"`
+	Fields                   []*Field         `json:"fields"`
+	ManyToMany               []*ManyToMany    `json:"many_to_many"`
+	AutoCreatedM2MThroughFor string           `json:"auto_created_m2m_through_for"`
+	UniqueTogether           [][]string       `json:"unique_together"`
+	UniqueConstraints        [][]string       `json:"unique_constraints"`
 	Choices                  map[string][]any `json:"choices"`
 	MTIParents               []struct {
 		Model string `json:"model"`
