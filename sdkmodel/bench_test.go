@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm/schema"
 
 	"github.com/canvas-sdk-go/customdata/custommodel"
+	"github.com/canvas-sdk-go/customdata/internal/testdb"
 	"github.com/canvas-sdk-go/customdata/sdkmodel"
 )
 
@@ -72,4 +73,26 @@ func BenchmarkCachedParse(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkCreateFixtureTablesOnClone is CreateFixtureTables on a database
+// cloned from the fixture's template (one query finds the tables), beside
+// a bare round trip as the baseline.
+func BenchmarkCreateFixtureTablesOnClone(b *testing.B) {
+	ctx := b.Context()
+	d := testdb.NewFixture(b)
+	b.Run("baseline-select-1", func(b *testing.B) {
+		for b.Loop() {
+			if err := d.DB.WithContext(ctx).Exec("SELECT 1").Error; err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("create-fixture-tables", func(b *testing.B) {
+		for b.Loop() {
+			if err := sdkmodel.CreateFixtureTables(ctx, d.DB); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

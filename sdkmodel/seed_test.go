@@ -167,6 +167,14 @@ func TestArrayScansEveryElementType(t *testing.T) {
 	var iv sdkmodel.Array[time.Duration]
 	require.NoError(t, iv.Scan(`{"00:01:30","2 days"}`))
 	assert.Equal(t, sdkmodel.Array[time.Duration]{90 * time.Second, 48 * time.Hour}, iv)
+	v, err = iv.Value()
+	require.NoError(t, err)
+	var back sdkmodel.Array[time.Duration]
+	require.NoError(t, back.Scan(v))
+	assert.Equal(t, iv, back)
+	v, err = sdkmodel.Array[string]{"a", "b c", `q"`}.Value()
+	require.NoError(t, err)
+	assert.Equal(t, `{a,"b c","q\""}`, v)
 	require.NoError(t, iv.Scan(nil))
 	assert.Nil(t, iv)
 	assert.Error(t, iv.Scan(42))
