@@ -44,6 +44,12 @@ type ClaimRemark struct {
 	Text    string
 }
 
+// RemarkedClaim extends Claim with the remarks that point to it.
+type RemarkedClaim struct {
+	sdkmodel.Claim
+	Remarks []ClaimRemark `gorm:"foreignKey:ClaimID;references:DBID"`
+}
+
 // VisitReview links to a Note; the chain goes on to the note's Patient.
 type VisitReview struct {
 	custommodel.CustomModel
@@ -73,7 +79,7 @@ func installLinks(t *testing.T) (*customdatatest.Installed, *namespace.Handle) {
 	p := customdatatest.Install(t, namespace.Plugin{
 		Name:       "sdk_links",
 		CustomData: manifest.CustomData{Namespace: linksNS, Access: manifest.ReadWrite},
-		Models:     []any{&ConditionFlag{}, &ClaimRemark{}, &VisitReview{}, &PatientReview{}, &ReviewedPatient{}},
+		Models:     []any{&ConditionFlag{}, &ClaimRemark{}, &VisitReview{}, &PatientReview{}, &ReviewedPatient{}, &RemarkedClaim{}},
 	})
 	reader, err := p.Manager.Open(t.Context(), linksNS, p.Keys.Read)
 	require.NoError(t, err)
@@ -140,6 +146,12 @@ func TestReadHandleReadsLinksToConditionAndClaim(t *testing.T) {
 	require.Len(t, remarks, 1)
 	require.NotNil(t, remarks[0].Claim)
 	assert.Equal(t, claim.ID, remarks[0].Claim.ID)
+
+	var claims []RemarkedClaim
+	require.NoError(t, r.Preload("Remarks").Find(&claims).Error, "from the extension of Claim to its custom rows")
+	require.Len(t, claims, 1)
+	require.Len(t, claims[0].Remarks, 1)
+	assert.Equal(t, "resubmit", claims[0].Remarks[0].Text)
 }
 
 // stmtRecorder is a GORM logger that keeps the statements it sees.
