@@ -52,7 +52,11 @@ func Seed[T any](ctx context.Context, db *gorm.DB, row T) (*T, error) {
 		t = fixtureByName[strings.TrimPrefix(tabler.TableName(), Schema+".")]
 	}
 	if t == nil || t.model == "" {
-		return nil, fmt.Errorf("%w: %s (seed one of package sdkmodel's types)", ErrUnknownModel, reflect.TypeOf(row))
+		hint := "seed a value of one of package sdkmodel's types, or of a struct embedding one"
+		if rt := reflect.TypeOf(row); rt != nil && rt.Kind() == reflect.Pointer {
+			hint = "pass the struct value, not a pointer"
+		}
+		return nil, fmt.Errorf("%w: %v (%s)", ErrUnknownModel, reflect.TypeOf(row), hint)
 	}
 	db = db.WithContext(ctx)
 	stmt := &gorm.Statement{DB: db}

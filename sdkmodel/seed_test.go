@@ -124,6 +124,14 @@ func TestSeedRefusesNilDBAndUnknownTypes(t *testing.T) {
 	assert.ErrorIs(t, err, sdkmodel.ErrUnknownModel)
 	_, err = sdkmodel.Seed(ctx, d.DB, 42)
 	assert.ErrorIs(t, err, sdkmodel.ErrUnknownModel)
+	_, err = sdkmodel.Seed(ctx, d.DB, &sdkmodel.Patient{})
+	assert.ErrorIs(t, err, sdkmodel.ErrUnknownModel)
+	assert.ErrorContains(t, err, "not a pointer")
+	_, err = sdkmodel.Seed[any](ctx, d.DB, nil)
+	assert.ErrorIs(t, err, sdkmodel.ErrUnknownModel)
+	ext, err := sdkmodel.Seed(ctx, d.DB, ReviewedPatient{Patient: sdkmodel.Patient{FirstName: "Ext"}})
+	require.NoError(t, err, "a struct embedding a model seeds the model's table")
+	assert.Equal(t, "Ext", ext.FirstName)
 }
 
 // Arrays, json, decimals and nullable columns round-trip.
@@ -186,4 +194,24 @@ func TestChoicesValid(t *testing.T) {
 	assert.Equal(t, sdkmodel.AppointmentStatus("confirmed"), sdkmodel.AppointmentStatusConfirmed)
 	assert.False(t, sdkmodel.AppointmentStatus("Confirmed").Valid())
 	assert.False(t, sdkmodel.AppointmentStatus("").Valid())
+}
+
+// A many-to-many field reads through its join table.
+func TestManyToManyPreload(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := fixtureDB(t)
+	ev, err := sdkmodel.Seed(ctx, d.DB, sdkmodel.Event{})
+	require.NoError(t, err)
+	var types []int64
+	for _, name := range []string{"Office visit", "Phone call"} {
+		nt, err := sdkmodel.SeedNoteType(ctx, d.DB, sdkmodel.NoteType{Name: name})
+		require.NoError(t, err)
+		types = append(types, nt.DBID)
+		require.NoError(t, d.DB.Exec(`INSERT INTO public.canvas_sdk_data_calendars_event_allowed_note_types_001 (event_id, notetype_id) VALUES (?, ?)`, ev.DBID, nt.DBID).Error)
+	}
+	var got sdkmodel.Event
+	require.NoError(t, d.DB.Preload("AllowedNoteTypes").First(&got, ev.DBID).Error)
+	require.Len(t, got.AllowedNoteTypes, 2)
+	assert.ElementsMatch(t, types, []int64{got.AllowedNoteTypes[0].DBID, got.AllowedNoteTypes[1].DBID})
 }
