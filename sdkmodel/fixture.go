@@ -117,8 +117,8 @@ func CreateFixtureTables(ctx context.Context, db *gorm.DB) error {
 		Tables  int
 	}
 	if err := db.Raw(`SELECT obj_description(to_regclass(?), 'pg_class') AS version,
-    (SELECT count(*) FROM pg_tables WHERE schemaname = ? AND tablename IN ?) AS tables`,
-		sqlident.Quote(Schema, PatientTable), Schema, platformTables).Scan(&marked).Error; err != nil {
+    (SELECT count(*) FROM pg_tables WHERE schemaname = ? AND tablename = ANY(string_to_array(?, ','))) AS tables`,
+		sqlident.Quote(Schema, PatientTable), Schema, strings.Join(platformTables, ",")).Scan(&marked).Error; err != nil {
 		return fmt.Errorf("sdkmodel: create fixture tables: %w", err)
 	}
 	if marked.Version != nil && *marked.Version == fixtureVersion && marked.Tables == len(platformTables) {

@@ -215,3 +215,14 @@ func TestManyToManyPreload(t *testing.T) {
 	require.Len(t, got.AllowedNoteTypes, 2)
 	assert.ElementsMatch(t, types, []int64{got.AllowedNoteTypes[0].DBID, got.AllowedNoteTypes[1].DBID})
 }
+
+// A database that lacks some platform table gets it back.
+func TestCreateFixtureTablesCompletesAPartialFixture(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := fixtureDB(t)
+	require.NoError(t, d.DB.Exec("DROP TABLE public."+sdkmodel.ClaimTable).Error)
+	require.NoError(t, sdkmodel.CreateFixtureTables(ctx, d.DB))
+	_, err := sdkmodel.Seed(ctx, d.DB, sdkmodel.Claim{})
+	assert.NoError(t, err)
+}
