@@ -101,6 +101,9 @@ func insertRow(ctx context.Context, db *gorm.DB, t *fixtureTable, given map[stri
 			if c.identity || c.null {
 				continue
 			}
+			if c.name == t.pk {
+				c.unique = true // a key that is not an identity: Application's identifier
+			}
 			var err error
 			if v, ok, err = fill(ctx, db, c, depth); err != nil {
 				return "", nil, fmt.Errorf("sdkmodel: seed %s.%s: %w", t.name, c.name, err)

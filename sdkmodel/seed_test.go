@@ -3,12 +3,16 @@ package sdkmodel_test
 import (
 	"context"
 	"encoding/json"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/canvas-sdk-go/customdata/civil"
 	"github.com/canvas-sdk-go/customdata/internal/testdb"
@@ -81,15 +85,34 @@ func TestSeedFillsRequiredParents(t *testing.T) {
 	assert.NotZero(t, c.DBID)
 }
 
-// Every platform table can be seeded with its required parents.
-func TestSeedEveryTable(t *testing.T) {
+// Every platform table can be seeded with its required parents, and every
+// model reads its rows back: nullable columns NULL, and set.
+func TestSeedEveryTableAndReadEveryModel(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	d := fixtureDB(t)
+	keys := map[string][]any{}
 	for _, table := range sdkmodel.PlatformTables() {
-		key, err := sdkmodel.SeedTable(ctx, d.DB, table)
-		if assert.NoError(t, err, table) {
-			assert.NotNil(t, key, table)
+		for _, full := range []bool{false, true} {
+			key, err := sdkmodel.SeedTable(ctx, d.DB, table, full)
+			if assert.NoError(t, err, table) {
+				assert.NotNil(t, key, table)
+				keys[table] = append(keys[table], key)
+			}
+		}
+	}
+	for _, m := range sdkmodel.Models() {
+		stmt := &gorm.Statement{DB: d.DB}
+		require.NoError(t, stmt.Parse(m))
+		table := strings.TrimPrefix(stmt.Schema.Table, "public.")
+		pk := stmt.Schema.PrimaryFields[0].DBName
+		for _, key := range keys[table] {
+			row := reflect.New(reflect.TypeOf(m).Elem()).Interface()
+			if assert.NoError(t, d.DB.Where(clause.Eq{Column: clause.Column{Name: pk}, Value: key}).Take(row).Error, "%s %v", table, key) {
+				v, zero := stmt.Schema.PrimaryFields[0].ValueOf(ctx, reflect.ValueOf(row).Elem())
+				assert.False(t, zero, table)
+				assert.EqualValues(t, key, v, table)
+			}
 		}
 	}
 }
