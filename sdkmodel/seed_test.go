@@ -62,6 +62,13 @@ func TestFixtureIsIdempotentAndSeeds(t *testing.T) {
 	require.NotNil(t, got.NoteTypeVersion)
 	assert.Equal(t, nt.DBID, got.NoteTypeVersion.DBID)
 
+	var joined sdkmodel.Note
+	require.NoError(t, d.DB.Joins("Patient").Joins("NoteTypeVersion").First(&joined, "canvas_sdk_data_api_note_001.dbid = ?", n.DBID).Error)
+	require.NotNil(t, joined.Patient)
+	assert.Equal(t, "Ada", joined.Patient.FirstName)
+	require.NotNil(t, joined.NoteTypeVersion)
+	assert.Equal(t, "Office visit", joined.NoteTypeVersion.Name)
+
 	var back sdkmodel.Patient
 	require.NoError(t, d.DB.Preload("Notes").First(&back, p.DBID).Error)
 	require.Len(t, back.Notes, 1)
