@@ -102,7 +102,7 @@ func insertRow(ctx context.Context, db *gorm.DB, t *fixtureTable, given map[stri
 				continue
 			}
 			if c.name == t.pk {
-				c.unique = true // a key that is not an identity: Application's identifier
+				c.unique = true // a key that is not auto-numbered: Application's identifier
 			}
 			var err error
 			if v, ok, err = fill(ctx, db, c, depth); err != nil {
