@@ -18,8 +18,9 @@
 //     namespace (additive DDL exactly as Canvas makes it), linked to the
 //     platform's records; race-safe GetOrCreate and UpdateOrCreate, each one
 //     statement (one round trip), hit or miss.
-//   - sdkmodel: read-only structs for the platform's own tables (Patient,
-//     Staff, Note, ...) and a fixture that creates them for tests.
+//   - sdkmodel: read-only structs for every platform model (Patient, Note,
+//     Condition, Claim, ...: 207 of them, generated, linked and navigable)
+//     and a fixture that creates all 214 platform tables for tests.
 //   - attributehub: a typed key-value store beside the models (hubs with
 //     attributes), stored as Canvas stores it.
 //   - civil: a calendar date type for date columns and attributes.

@@ -17,7 +17,7 @@
 // handle its code would get:
 //
 //	p := customdatatest.InstallManifest(t, "testdata/hello_custom_data", &NoteTag{}, &CustomNote{})
-//	note, _ := sdkmodel.SeedNote(ctx, p.Manager.DB(), sdkmodel.Note{PatientID: patient.DBID})
+//	note, _ := sdkmodel.SeedNote(ctx, p.Manager.DB(), sdkmodel.Note{PatientID: &patient.DBID})
 //	tag, created, err := tagNote(ctx, p.Handle, note.DBID) // the plugin code under test
 //
 // A read plugin's namespace is first created by a stand-in read_write

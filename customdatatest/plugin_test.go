@@ -40,7 +40,7 @@ func TestTagNote(t *testing.T) {
 
 	patient, err := sdkmodel.SeedPatient(ctx, p.Manager.DB(), sdkmodel.Patient{FirstName: "Ada"})
 	require.NoError(t, err)
-	note, err := sdkmodel.SeedNote(ctx, p.Manager.DB(), sdkmodel.Note{PatientID: patient.DBID})
+	note, err := sdkmodel.SeedNote(ctx, p.Manager.DB(), sdkmodel.Note{PatientID: &patient.DBID})
 	require.NoError(t, err)
 
 	tag, created, err := tagNote(ctx, p.Handle, note.DBID)

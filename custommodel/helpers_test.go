@@ -24,8 +24,7 @@ type env struct {
 
 func newEnv(t *testing.T, ns string, models ...any) *env {
 	t.Helper()
-	d := testdb.New(t)
-	require.NoError(t, sdkmodel.CreateFixtureTables(context.Background(), d.DB))
+	d := testdb.NewFixture(t)
 	e := &env{d: d, ns: ns, db: d.Scoped(t, ns)}
 	require.NoError(t, custommodel.RegisterCallbacks(e.db))
 	e.apply(t, models...)
@@ -66,7 +65,7 @@ func (e *env) seedNote(t *testing.T) *sdkmodel.Note {
 	require.NoError(t, err)
 	s, err := sdkmodel.SeedStaff(ctx, e.d.DB, sdkmodel.Staff{FirstName: "Grace"})
 	require.NoError(t, err)
-	n, err := sdkmodel.SeedNote(ctx, e.d.DB, sdkmodel.Note{PatientID: p.DBID, ProviderID: s.DBID, Title: "Visit"})
+	n, err := sdkmodel.SeedNote(ctx, e.d.DB, sdkmodel.Note{PatientID: &p.DBID, ProviderID: &s.DBID, Title: "Visit"})
 	require.NoError(t, err)
 	return n
 }

@@ -38,7 +38,7 @@ func installQuickStart(t *testing.T) (*namespace.Manager, *namespace.Installatio
 	require.NoError(t, err)
 	patient, err := sdkmodel.SeedPatient(ctx, m.DB(), sdkmodel.Patient{FirstName: "Ada", LastName: "Lovelace"})
 	require.NoError(t, err)
-	note, err := sdkmodel.SeedNote(ctx, m.DB(), sdkmodel.Note{PatientID: patient.DBID, Title: "Visit"})
+	note, err := sdkmodel.SeedNote(ctx, m.DB(), sdkmodel.Note{PatientID: &patient.DBID, Title: "Visit"})
 	require.NoError(t, err)
 	return m, inst, note
 }

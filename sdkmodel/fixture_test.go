@@ -2,6 +2,13 @@ package sdkmodel_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -13,109 +20,128 @@ import (
 	"github.com/canvas-sdk-go/customdata/sdkmodel"
 )
 
-func TestTableNames(t *testing.T) {
+// schemaFile is the part of the schema file the tests read, independently
+// of the generated code.
+type schemaFile struct {
+	Models []struct {
+		Name                     string `json:"name"`
+		DBTable                  string `json:"db_table"`
+		AutoCreatedM2MThroughFor string `json:"auto_created_m2m_through_for"`
+		Fields                   []struct {
+			Column string `json:"column"`
+			Type   string `json:"type"`
+			Null   bool   `json:"null"`
+		} `json:"fields"`
+	} `json:"models"`
+}
+
+func readSchema(t *testing.T) schemaFile {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("internal", "schema", "canvas-sdk-models.json"))
+	require.NoError(t, err)
+	var f schemaFile
+	require.NoError(t, json.Unmarshal(data, &f))
+	return f
+}
+
+var varcharRE = regexp.MustCompile(`varchar\((\d+)\)`)
+
+// pgTypeName spells a schema file type as PostgreSQL's format_type does.
+func pgTypeName(t string) string {
+	t = varcharRE.ReplaceAllString(t, "character varying($1)")
+	return strings.ReplaceAll(t, ", ", ",")
+}
+
+func TestPlatformTablesAreTheSchemaFilesTables(t *testing.T) {
 	t.Parallel()
-	cases := []struct {
-		model interface{ TableName() string }
-		want  string
-	}{
-		{sdkmodel.Patient{}, "public.canvas_sdk_data_api_patient_001"},
-		{sdkmodel.Staff{}, "public.canvas_sdk_data_api_staff_001"},
-		{sdkmodel.NoteType{}, "public.canvas_sdk_data_api_notetype_001"},
-		{sdkmodel.Note{}, "public.canvas_sdk_data_api_note_001"},
-		{sdkmodel.Appointment{}, "public.canvas_sdk_data_api_appointment_001"},
-		{sdkmodel.Task{}, "public.canvas_sdk_data_api_task_001"},
+	var want []string
+	types := 0
+	for _, m := range readSchema(t).Models {
+		if strings.HasPrefix(m.DBTable, "canvas_sdk_data_") {
+			want = append(want, m.DBTable)
+			if m.AutoCreatedM2MThroughFor == "" {
+				types++
+			}
+		}
 	}
-	var fromTables []string
-	for _, tbl := range sdkmodel.Tables() {
-		fromTables = append(fromTables, sdkmodel.Schema+"."+tbl)
+	sort.Strings(want)
+	assert.Len(t, want, 214)
+	assert.Equal(t, want, sdkmodel.PlatformTables())
+	assert.Equal(t, want, sdkmodel.Tables())
+	assert.Equal(t, 207, types)
+	assert.Len(t, sdkmodel.Models(), 207)
+	assert.NotContains(t, sdkmodel.PlatformTables(), "attribute_hub")
+	assert.NotContains(t, sdkmodel.PlatformTables(), "custom_attribute")
+}
+
+// Every platform table of the fixture has exactly the schema file's columns:
+// name, type and nullability, as information_schema reports them.
+func TestFixtureColumnsMatchSchemaFile(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := testdb.New(t)
+	require.NoError(t, sdkmodel.CreateFixtureTables(ctx, d.DB), "an empty database gets every table")
+
+	type col struct{ Table, Column, Type, Nullable string }
+	want := map[col]bool{}
+	for _, m := range readSchema(t).Models {
+		if !strings.HasPrefix(m.DBTable, "canvas_sdk_data_") {
+			continue
+		}
+		for _, f := range m.Fields {
+			nullable := "NO"
+			if f.Null {
+				nullable = "YES"
+			}
+			want[col{m.DBTable, f.Column, pgTypeName(f.Type), nullable}] = true
+		}
 	}
-	for _, c := range cases {
-		assert.Equal(t, c.want, c.model.TableName())
-		assert.Contains(t, fromTables, c.want)
+
+	var rows []col
+	require.NoError(t, d.DB.Raw(`SELECT c.table_name AS "table", c.column_name AS "column",
+    format_type(a.atttypid, a.atttypmod) AS "type", c.is_nullable AS nullable
+FROM information_schema.columns c
+JOIN pg_attribute a ON a.attrelid = to_regclass(quote_ident(c.table_schema) || '.' || quote_ident(c.table_name))
+    AND a.attname = c.column_name
+WHERE c.table_schema = 'public' AND c.table_name IN ?`, sdkmodel.PlatformTables()).Scan(&rows).Error)
+	got := map[col]bool{}
+	for _, r := range rows {
+		got[r] = true
 	}
-	assert.Len(t, fromTables, len(cases))
+	var missing, extra []string
+	for c := range want {
+		if !got[c] {
+			missing = append(missing, fmt.Sprint(c))
+		}
+	}
+	for c := range got {
+		if !want[c] {
+			extra = append(extra, fmt.Sprint(c))
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(extra)
+	assert.Empty(t, missing, "columns of the schema file that the fixture lacks or types differently")
+	assert.Empty(t, extra, "columns of the fixture that the schema file does not have")
+	assert.Len(t, rows, len(want))
 }
 
-func TestFixtureIsIdempotentAndSeeds(t *testing.T) {
+// Each model's struct declares exactly its table's columns.
+func TestStructsDeclareTheirTablesColumns(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	d := testdb.New(t)
-	require.NoError(t, sdkmodel.CreateFixtureTables(ctx, d.DB))
-	require.NoError(t, sdkmodel.CreateFixtureTables(ctx, d.DB), "second run must be a no-op")
-
-	p, err := sdkmodel.SeedPatient(ctx, d.DB, sdkmodel.Patient{FirstName: "Ada", LastName: "Lovelace"})
-	require.NoError(t, err)
-	assert.NotZero(t, p.DBID)
-	assert.Len(t, p.Key, 32)
-	s, err := sdkmodel.SeedStaff(ctx, d.DB, sdkmodel.Staff{FirstName: "Grace"})
-	require.NoError(t, err)
-	nt, err := sdkmodel.SeedNoteType(ctx, d.DB, sdkmodel.NoteType{})
-	require.NoError(t, err)
-	n, err := sdkmodel.SeedNote(ctx, d.DB, sdkmodel.Note{PatientID: p.DBID, ProviderID: s.DBID, NoteTypeVersionID: nt.DBID, Title: "Visit"})
-	require.NoError(t, err)
-	_, err = sdkmodel.SeedAppointment(ctx, d.DB, sdkmodel.Appointment{PatientID: p.DBID, ProviderID: s.DBID})
-	require.NoError(t, err)
-	_, err = sdkmodel.SeedTask(ctx, d.DB, sdkmodel.Task{PatientID: p.DBID, AssigneeID: s.DBID, Title: "Call back"})
-	require.NoError(t, err)
-
-	var got sdkmodel.Note
-	require.NoError(t, d.DB.First(&got, n.DBID).Error)
-	assert.Equal(t, n.ID, got.ID)
-	assert.Equal(t, p.DBID, got.PatientID)
-	var gotP sdkmodel.Patient
-	require.NoError(t, d.DB.First(&gotP, p.DBID).Error)
-	assert.Equal(t, "Ada", gotP.FirstName)
-	assert.Equal(t, p.BirthDate, gotP.BirthDate)
-
-	_, err = sdkmodel.SeedNote(ctx, d.DB, sdkmodel.Note{})
-	assert.ErrorIs(t, err, sdkmodel.ErrMissingLink)
-}
-
-func TestSeedRequiresOnlyThePatientLink(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	d := testdb.New(t)
-	require.NoError(t, sdkmodel.CreateFixtureTables(ctx, d.DB))
-	_, err := sdkmodel.SeedAppointment(ctx, d.DB, sdkmodel.Appointment{})
-	assert.ErrorIs(t, err, sdkmodel.ErrMissingLink)
-	p, err := sdkmodel.SeedPatient(ctx, d.DB, sdkmodel.Patient{})
-	require.NoError(t, err)
-	n, err := sdkmodel.SeedNote(ctx, d.DB, sdkmodel.Note{PatientID: p.DBID})
-	require.NoError(t, err, "ProviderID is optional")
-	assert.Zero(t, n.ProviderID)
-	_, err = sdkmodel.SeedTask(ctx, d.DB, sdkmodel.Task{})
-	require.NoError(t, err, "a task's links are optional")
-}
-
-// The platform's tables have more columns than the structs declare: GORM
-// selects them all and scans the declared ones.
-func TestStructsReadTablesWithMoreColumns(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	d := testdb.New(t)
-	require.NoError(t, sdkmodel.CreateFixtureTables(ctx, d.DB))
-	require.NoError(t, d.DB.Exec(`ALTER TABLE public.`+sdkmodel.PatientTable+` ADD COLUMN nickname text DEFAULT 'Addie'`).Error)
-	p, err := sdkmodel.SeedPatient(ctx, d.DB, sdkmodel.Patient{FirstName: "Ada"})
-	require.NoError(t, err)
-	var got sdkmodel.Patient
-	require.NoError(t, d.DB.First(&got, p.DBID).Error)
-	assert.Equal(t, "Ada", got.FirstName)
-}
-
-func TestStructsMatchFixtureColumns(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	d := testdb.New(t)
-	require.NoError(t, sdkmodel.CreateFixtureTables(ctx, d.DB))
-	models := []any{&sdkmodel.Patient{}, &sdkmodel.Staff{}, &sdkmodel.NoteType{}, &sdkmodel.Note{}, &sdkmodel.Appointment{}, &sdkmodel.Task{}}
-	for i, tbl := range sdkmodel.Tables() {
-		var cols []string
-		require.NoError(t, d.DB.Raw(`SELECT column_name FROM information_schema.columns
-			WHERE table_schema = 'public' AND table_name = ? ORDER BY ordinal_position`, tbl).Scan(&cols).Error)
-		s, err := schema.Parse(models[i], &sync.Map{}, schema.NamingStrategy{})
+	byTable := map[string][]string{}
+	for _, m := range readSchema(t).Models {
+		for _, f := range m.Fields {
+			byTable[m.DBTable] = append(byTable[m.DBTable], f.Column)
+		}
+	}
+	cache := &sync.Map{}
+	for _, m := range sdkmodel.Models() {
+		s, err := schema.Parse(m, cache, schema.NamingStrategy{})
 		require.NoError(t, err)
-		assert.Equal(t, sdkmodel.Schema+"."+tbl, s.Table)
-		assert.ElementsMatch(t, cols, s.DBNames, tbl)
+		table := strings.TrimPrefix(s.Table, "public.")
+		require.Contains(t, byTable, table, s.Name)
+		assert.Equal(t, byTable[table], s.DBNames, s.Name)
+		assert.Equal(t, []string{s.PrimaryFields[0].DBName}, s.PrimaryFieldDBNames, s.Name)
 	}
 }

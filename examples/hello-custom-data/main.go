@@ -227,7 +227,7 @@ func findOrSeedNote(ctx context.Context, out io.Writer, db *gorm.DB) (*sdkmodel.
 	if err != nil {
 		return nil, err
 	}
-	note, err := sdkmodel.SeedNote(ctx, db, sdkmodel.Note{PatientID: patient.DBID, Title: noteTitle})
+	note, err := sdkmodel.SeedNote(ctx, db, sdkmodel.Note{PatientID: &patient.DBID, Title: noteTitle})
 	if err != nil {
 		return nil, err
 	}

@@ -10,9 +10,15 @@ import (
 )
 
 // BenchmarkFirstDatabase measures what a test process pays before its first
-// database: starting the ephemeral cluster, building the empty template and
-// cloning it. It reports the phases as cluster-ms, template-ms and clone-ms.
+// database: starting the ephemeral cluster, building the template (empty, or
+// with the platform fixture) and cloning it. It reports the phases as
+// cluster-ms, template-ms and clone-ms.
 func BenchmarkFirstDatabase(b *testing.B) {
+	b.Run("empty", func(b *testing.B) { benchFirstDatabase(b, Config{}) })
+	b.Run("fixture", func(b *testing.B) { benchFirstDatabase(b, Fixture) })
+}
+
+func benchFirstDatabase(b *testing.B, cfg Config) {
 	ctx := context.Background()
 	var cluster, tpl, clone time.Duration
 	for b.Loop() {
@@ -23,7 +29,7 @@ func BenchmarkFirstDatabase(b *testing.B) {
 		}
 		srv := &resolved{Server: found, templates: map[string]string{}}
 		t1 := time.Now()
-		name, err := srv.template(ctx, Config{})
+		name, err := srv.template(ctx, cfg)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -46,17 +52,23 @@ func BenchmarkFirstDatabase(b *testing.B) {
 }
 
 // BenchmarkExtraDatabase measures one more database on a running server:
-// Create (template clone plus a connection pool) and Drop.
+// Create (template clone plus a connection pool) and Drop, from the empty
+// template and from the platform fixture's.
 func BenchmarkExtraDatabase(b *testing.B) {
+	b.Run("empty", func(b *testing.B) { benchExtraDatabase(b, Config{}) })
+	b.Run("fixture", func(b *testing.B) { benchExtraDatabase(b, Fixture) })
+}
+
+func benchExtraDatabase(b *testing.B, cfg Config) {
 	ctx := context.Background()
-	warm, err := Create(ctx, Config{}) // warm: server and template
+	warm, err := Create(ctx, cfg) // warm: server and template
 	if err != nil {
 		b.Fatal(err)
 	}
 	var create, drop time.Duration
 	for b.Loop() {
 		t0 := time.Now()
-		d, err := Create(ctx, Config{})
+		d, err := Create(ctx, cfg)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -29,6 +29,7 @@ import (
 	"github.com/canvas-sdk-go/customdata/internal/pgrole"
 	"github.com/canvas-sdk-go/customdata/internal/sqlident"
 	"github.com/canvas-sdk-go/customdata/pgdiscover"
+	"github.com/canvas-sdk-go/customdata/sdkmodel"
 )
 
 // Config is how a caller shapes its databases. The zero value gives empty
@@ -58,6 +59,18 @@ type Database struct {
 func New(t testing.TB) *Database {
 	t.Helper()
 	return NewWithConfig(t, Config{})
+}
+
+// Fixture is the Config of databases that hold the platform's tables
+// (package sdkmodel's CreateFixtureTables, all of them in schema public),
+// built once into a template so that each database costs a clone.
+var Fixture = Config{TemplateVersion: sdkmodel.FixtureVersion(), TemplateInit: sdkmodel.CreateFixtureTables}
+
+// NewFixture returns a fresh database for t that holds the platform's
+// tables (see Fixture).
+func NewFixture(t testing.TB) *Database {
+	t.Helper()
+	return NewWithConfig(t, Fixture)
 }
 
 // NewWithConfig returns a fresh database for t built from cfg's template.
