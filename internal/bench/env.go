@@ -234,8 +234,8 @@ func (e *env) grow(ctx context.Context, n int) error {
 	hubFrom, hubTo := from/100, n/100-1
 	if hubFrom == 0 {
 		hubFrom = 1
-		if err := db.Exec(`INSERT INTO `+sqlident.Quote(ns, "custom_attribute")+` (hub_id, name, int_value)
-			SELECT h.dbid, 'k' || lpad(j::text, 3, '0'), j FROM `+sqlident.Quote(ns, "attribute_hub")+` h, generate_series(0, 99) j
+		if err := db.Exec(`INSERT INTO ` + sqlident.Quote(ns, "custom_attribute") + ` (hub_id, name, int_value)
+			SELECT h.dbid, 'k' || lpad(j::text, 3, '0'), j FROM ` + sqlident.Quote(ns, "attribute_hub") + ` h, generate_series(0, 99) j
 			WHERE h.type = 'growth' AND h.id = 'g0' ON CONFLICT DO NOTHING`).Error; err != nil {
 			return fmt.Errorf("bench: grow attributes: %w", err)
 		}

@@ -317,8 +317,12 @@ func hotOps() []operation {
 		}},
 		{name: "GetAttribute", group: "hot", variants: []variant{
 			{vSDK, func(ctx context.Context, e *env, c *clients, _, _ int) error { return sdkGetAttr(ctx, c.hub, "k") }},
-			{vPgx, func(ctx context.Context, e *env, c *clients, _, _ int) error { return pgxGetAttr(ctx, c, c.hub.DBID, "k") }},
-			{vGORM, func(ctx context.Context, e *env, c *clients, _, _ int) error { return gormGetAttr(ctx, c, c.hub.DBID, "k") }},
+			{vPgx, func(ctx context.Context, e *env, c *clients, _, _ int) error {
+				return pgxGetAttr(ctx, c, c.hub.DBID, "k")
+			}},
+			{vGORM, func(ctx context.Context, e *env, c *clients, _, _ int) error {
+				return gormGetAttr(ctx, c, c.hub.DBID, "k")
+			}},
 		}},
 		{name: "SetAttributes (100)", group: "hot", variants: []variant{
 			{vSDK, func(ctx context.Context, e *env, c *clients, _, i int) error {
@@ -480,7 +484,9 @@ func growthOps(sizes, models []int) []operation {
 			}},
 			operation{name: "GetAttribute", group: "growth", rows: n, variants: []variant{
 				{vSDK, func(ctx context.Context, e *env, c *clients, _, _ int) error { return sdkGetAttr(ctx, c.ghub, "k050") }},
-				{vPgx, func(ctx context.Context, e *env, c *clients, _, _ int) error { return pgxGetAttr(ctx, c, c.ghub.DBID, "k050") }},
+				{vPgx, func(ctx context.Context, e *env, c *clients, _, _ int) error {
+					return pgxGetAttr(ctx, c, c.ghub.DBID, "k050")
+				}},
 			}},
 		)
 	}
