@@ -67,10 +67,15 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
+	// Stop the throwaway cluster, if this process started one.
+	if err := testdb.Shutdown(); err != nil {
+		fmt.Fprintf(os.Stderr, "customdata-bench: %v\n", err)
+		code = max(code, 1)
+	}
 	os.Exit(code)
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("customdata-bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	quick := fs.Bool("quick", false, "a smoke run: every row, a few milliseconds each")
@@ -126,12 +131,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	if !*quiet {
 		cfg.Log = stderr
 	}
-	defer func() {
-		if err := testdb.Shutdown(); err != nil {
-			fmt.Fprintf(stderr, "customdata-bench: %v\n", err)
-			code = max(code, 1)
-		}
-	}()
 	start := time.Now()
 	rep, err := bench.Run(ctx, cfg)
 	if err != nil {
