@@ -5,7 +5,10 @@
 //
 // Usage:
 //
-//	go run ./cmd/customdata-bench [-quick] [-json] [-synchronous-commit=off] [-only REGEXP] [-cpuprofile FILE]
+//	go run ./cmd/customdata-bench [-quick] [-json] [-synchronous-commit=off]
+//		[-only REGEXP] [-variant REGEXP] [-cpuprofile FILE] [-rounds N] [-round-time D]
+//		[-pool N] [-growth N,...] [-install-models N,...] [-q]
+//	go run ./cmd/customdata-bench -render REPORT.json
 //
 // The server is found as the tests find it: DATABASE_URL, else a throwaway
 // cluster from the local PostgreSQL binaries, else localhost:5432. The
@@ -43,12 +46,17 @@
 // the tables grown to 1k, 100k and 1M rows; first install and re-install
 // with 1, 10 and 100 models.
 //
+// -only and -variant pick operations (by the table's operation column) and
+// variants; with -cpuprofile they give a profile of one path, for example
+// -only '^GetOrCreate hit$' -variant '^sdk$'.
+//
 // -quick is a smoke run of every row (a few milliseconds each, growth to
 // 1k rows, installs of 1 and 10 models); go test runs it.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -87,14 +95,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	growth := fs.String("growth", "", "comma-separated growth table sizes (default 1000,100000,1000000; -quick 1000)")
 	models := fs.String("install-models", "", "comma-separated install model counts (default 1,10,100; -quick 1,10)")
 	only := fs.String("only", "", "run only the operations whose name matches this regular expression")
+	variants := fs.String("variant", "", "run only the variants (sdk, pgx, pgx-select, gorm, pgxpool) whose name matches this regular expression")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured rounds to this file")
 	quiet := fs.Bool("q", false, "no progress lines on stderr")
+	render := fs.String("render", "", "print the table of a report saved with -json, and run nothing")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "customdata-bench: unexpected argument %q\n", fs.Arg(0))
 		return 2
+	}
+	if *render != "" {
+		return renderReport(*render, stdout, stderr)
 	}
 	cfg := bench.FullConfig()
 	if *quick {
@@ -125,6 +138,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *only != "" {
 		if cfg.Only, err = regexp.Compile(*only); err != nil {
 			fmt.Fprintf(stderr, "customdata-bench: -only: %v\n", err)
+			return 2
+		}
+	}
+	if *variants != "" {
+		if cfg.Variants, err = regexp.Compile(*variants); err != nil {
+			fmt.Fprintf(stderr, "customdata-bench: -variant: %v\n", err)
 			return 2
 		}
 	}
@@ -162,4 +181,23 @@ func ints(s string) ([]int, error) {
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// renderReport prints the table of a report saved with -json.
+func renderReport(path string, stdout, stderr io.Writer) int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "customdata-bench: %v\n", err)
+		return 1
+	}
+	var rep bench.Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		fmt.Fprintf(stderr, "customdata-bench: %s: %v\n", path, err)
+		return 1
+	}
+	if err := rep.WriteTable(stdout); err != nil {
+		fmt.Fprintf(stderr, "customdata-bench: %v\n", err)
+		return 1
+	}
+	return 0
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -104,6 +106,12 @@ func TestQuickRun(t *testing.T) {
 		}
 		assert.True(t, found, "table row %q %s", w.name, w.variant)
 	}
+
+	saved := filepath.Join(t.TempDir(), "report.json")
+	require.NoError(t, os.WriteFile(saved, out.Bytes(), 0o600))
+	var rendered bytes.Buffer
+	require.Equal(t, 0, run(context.Background(), []string{"-render", saved}, &rendered, &errOut), errOut.String())
+	assert.Equal(t, table.String(), rendered.String(), "-render prints the saved report's table")
 }
 
 func TestUsageErrors(t *testing.T) {
@@ -120,6 +128,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-synchronous-commit", "maybe"}, 1, `synchronous_commit "maybe": want on or off`},
 		{[]string{"-install-models", "101"}, 1, "install of 101 models"},
 		{[]string{"-growth", "100,10"}, 1, "growth sizes must ascend"},
+		{[]string{"-render", "/nonexistent/report.json"}, 1, "no such file"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			var out, errOut bytes.Buffer

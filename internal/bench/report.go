@@ -53,6 +53,7 @@ type ReportConfig struct {
 	GrowthRows    []int   `json:"growth_rows"`
 	InstallModels []int   `json:"install_models"`
 	Only          string  `json:"only,omitempty"`
+	Variants      string  `json:"variants,omitempty"`
 }
 
 func reportConfig(c Config) ReportConfig {
@@ -60,6 +61,9 @@ func reportConfig(c Config) ReportConfig {
 		Concurrency: c.Concurrency, GrowthRows: c.GrowthRows, InstallModels: c.InstallModels}
 	if c.Only != nil {
 		r.Only = c.Only.String()
+	}
+	if c.Variants != nil {
+		r.Variants = c.Variants.String()
 	}
 	return r
 }

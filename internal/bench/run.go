@@ -40,6 +40,9 @@ type Config struct {
 	SynchronousCommit string
 	// Only, if set, keeps the operations whose full name it matches.
 	Only *regexp.Regexp
+	// Variants, if set, keeps the variants whose name it matches (with
+	// -cpuprofile: a profile of the SDK alone).
+	Variants *regexp.Regexp
 	// CPUProfile, if set, is where a CPU profile of the measured rounds is
 	// written.
 	CPUProfile string
@@ -136,6 +139,12 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 				}
 			}
 			continue
+		}
+		if cfg.Variants != nil {
+			op.variants = slices.DeleteFunc(slices.Clone(op.variants), func(v variant) bool { return !cfg.Variants.MatchString(v.name) })
+			if len(op.variants) == 0 {
+				continue
+			}
 		}
 		cfg.logf("bench: %s", op.fullName())
 		if op.setup != nil {
@@ -319,7 +328,7 @@ func measure(ctx context.Context, e *env, c *clients, fn opFunc, workers int, d 
 }
 
 // countTrips runs fn through the proxied clients and returns the round
-// trips per call. Two calls per worker first warm the proxied connections
+// trips per call. Three calls per worker first warm the proxied connections
 // (statement caches, pool) up, except for single operations (first
 // installs), which have nothing to warm.
 func countTrips(ctx context.Context, e *env, op operation, fn opFunc, workers int, calls *int) (float64, error) {
@@ -327,7 +336,7 @@ func countTrips(ctx context.Context, e *env, op operation, fn opFunc, workers in
 	if op.single {
 		per = 1
 	} else {
-		for range 2 {
+		for range 3 {
 			if err := runCalls(ctx, e, fn, workers, 1, calls); err != nil {
 				return 0, err
 			}
