@@ -482,7 +482,7 @@ func growthOps(sizes, models []int) []operation {
 					return pgxGetOrCreateRow(ctx, c.conn, sqlGetOrCreateGrowth, "g0", false)
 				}},
 			}},
-			operation{name: "GetAttribute", group: "growth", rows: n, variants: []variant{
+			operation{name: "GetAttribute", group: "growth", rows: n, setup: grow, variants: []variant{
 				{vSDK, func(ctx context.Context, e *env, c *clients, _, _ int) error { return sdkGetAttr(ctx, c.ghub, "k050") }},
 				{vPgx, func(ctx context.Context, e *env, c *clients, _, _ int) error {
 					return pgxGetAttr(ctx, c, c.ghub.DBID, "k050")

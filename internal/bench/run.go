@@ -132,12 +132,6 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 	}
 	for _, op := range ops {
 		if cfg.Only != nil && !cfg.Only.MatchString(op.fullName()) {
-			if op.setup != nil && op.rows > 0 {
-				// Growth sizes build on each other; later ones need the rows.
-				if err := op.setup(ctx, e); err != nil {
-					return nil, err
-				}
-			}
 			continue
 		}
 		if cfg.Variants != nil {
