@@ -9,6 +9,7 @@
 //		[-only REGEXP] [-variant REGEXP] [-cpuprofile FILE] [-rounds N] [-round-time D]
 //		[-pool N] [-growth N,...] [-install-models N,...] [-q]
 //	go run ./cmd/customdata-bench -render REPORT.json
+//	go run ./cmd/customdata-bench -statements
 //
 // The server is found as the tests find it: DATABASE_URL, else a throwaway
 // cluster from the local PostgreSQL binaries, else localhost:5432. The
@@ -49,6 +50,11 @@
 // -only and -variant pick operations (by the table's operation column) and
 // variants; with -cpuprofile they give a profile of one path, for example
 // -only '^GetOrCreate hit$' -variant '^sdk$'.
+//
+// -statements lists, by shape, the statements the Manager sends for a first
+// install of 20 models, a re-install of them unchanged and an Open of a
+// cached handle (as its GORM logger sees them): what the round trips of
+// those rows are spent on.
 //
 // -quick is a smoke run of every row (a few milliseconds each, growth to
 // 1k rows, installs of 1 and 10 models); go test runs it.
@@ -98,6 +104,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	variants := fs.String("variant", "", "run only the variants (sdk, pgx, pgx-select, gorm, pgxpool) whose name matches this regular expression")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured rounds to this file")
 	quiet := fs.Bool("q", false, "no progress lines on stderr")
+	statements := fs.Bool("statements", false, "list the statements of a first install, a re-install and a cached Open by shape, and run nothing else")
 	render := fs.String("render", "", "print the table of a report saved with -json, and run nothing")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -108,6 +115,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *render != "" {
 		return renderReport(*render, stdout, stderr)
+	}
+	if *statements {
+		if err := bench.Statements(ctx, stdout); err != nil {
+			fmt.Fprintf(stderr, "customdata-bench: %v\n", err)
+			return 1
+		}
+		return 0
 	}
 	cfg := bench.FullConfig()
 	if *quick {

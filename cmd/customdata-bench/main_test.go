@@ -138,3 +138,26 @@ func TestUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestStatements checks that -statements lists the three operations with
+// their statement counts, and that each listing adds up.
+func TestStatements(t *testing.T) {
+	var out, errOut bytes.Buffer
+	require.Equal(t, 0, run(context.Background(), []string{"-statements"}, &out, &errOut), errOut.String())
+	sections := strings.Split(strings.TrimSpace(out.String()), "\n\n")
+	require.Len(t, sections, 3, out.String())
+	for i, title := range []string{"first install, 20 models", "re-install, 20 unchanged models", "Open of a cached handle"} {
+		lines := strings.Split(sections[i], "\n")
+		var total, sum int
+		_, err := fmt.Sscanf(lines[0], title+": %d statements", &total)
+		require.NoError(t, err, lines[0])
+		for _, l := range lines[1:] {
+			var n int
+			_, err := fmt.Sscanf(strings.TrimSpace(l), "%d", &n)
+			require.NoError(t, err, l)
+			sum += n
+		}
+		assert.Positive(t, total, title)
+		assert.Equal(t, total, sum, "%s: the shapes add up", title)
+	}
+}
