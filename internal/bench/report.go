@@ -46,6 +46,7 @@ type Server struct {
 // ReportConfig is the run's configuration as reported.
 type ReportConfig struct {
 	Rounds        int     `json:"rounds"`
+	SingleRounds  int     `json:"single_rounds"`
 	RoundSeconds  float64 `json:"round_seconds"`
 	CountOps      int     `json:"count_ops"`
 	Pool          int     `json:"pool"`
@@ -57,7 +58,7 @@ type ReportConfig struct {
 }
 
 func reportConfig(c Config) ReportConfig {
-	r := ReportConfig{Rounds: c.Rounds, RoundSeconds: c.RoundTime.Seconds(), CountOps: c.CountOps, Pool: c.Pool,
+	r := ReportConfig{Rounds: c.Rounds, SingleRounds: c.SingleRounds, RoundSeconds: c.RoundTime.Seconds(), CountOps: c.CountOps, Pool: c.Pool,
 		Concurrency: c.Concurrency, GrowthRows: c.GrowthRows, InstallModels: c.InstallModels}
 	if c.Only != nil {
 		r.Only = c.Only.String()
@@ -128,7 +129,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "client: %s/%s, %d CPUs (%s), %s; load at end %s\n", r.Machine.OS, r.Machine.Arch, r.Machine.CPUs, r.Machine.CPUModel, r.Machine.GoVersion, r.Load)
 	fmt.Fprintf(w, "server: PostgreSQL %s (%s), fsync %s, synchronous_commit %s (server default %s)\n",
 		r.Server.Version, r.Server.Source, r.Server.Fsync, r.Server.SynchronousCommit, r.Server.ServerSynchronousCommit)
-	fmt.Fprintf(w, "rounds %d x %.3f s per variant, round trips over %d calls, pool %d\n\n", r.Config.Rounds, r.Config.RoundSeconds, r.Config.CountOps, r.Config.Pool)
+	fmt.Fprintf(w, "rounds %d x %.3f s per variant (first installs: %d rounds of one call), round trips over %d calls, pool %d\n\n",
+		r.Config.Rounds, r.Config.RoundSeconds, r.Config.SingleRounds, r.Config.CountOps, r.Config.Pool)
 	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
 	row := func(cells ...string) { fmt.Fprintln(tw, "| "+strings.Join(cells, "\t| ")+"\t|") }
 	row("operation", "variant", "ops/s (median)", "min", "max", "p50 µs", "p99 µs", "allocs/op", "round trips/op", "sdk/pgx", "sdk/gorm")

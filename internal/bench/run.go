@@ -25,6 +25,9 @@ type Config struct {
 	// RoundTime is how long each variant runs per round (installs that take
 	// longer run once per round).
 	RoundTime time.Duration
+	// SingleRounds caps the rounds of the operations that run once per
+	// round (first installs, which take seconds).
+	SingleRounds int
 	// CountOps is how many calls the round-trip count averages over.
 	CountOps int
 	// Pool is the size of the SDK handle's pool and of the pgxpool.
@@ -52,14 +55,14 @@ type Config struct {
 
 // QuickConfig is a smoke run: every row, a few milliseconds each.
 func QuickConfig() Config {
-	return Config{Rounds: 2, RoundTime: 3 * time.Millisecond, CountOps: 3, Pool: 10,
+	return Config{Rounds: 2, RoundTime: 3 * time.Millisecond, SingleRounds: 1, CountOps: 3, Pool: 10,
 		Concurrency: []int{1, 4, 16, 64}, GrowthRows: []int{1000}, InstallModels: []int{1, 10},
 		SynchronousCommit: "on"}
 }
 
 // FullConfig is the run docs/benchmarks.md reports.
 func FullConfig() Config {
-	return Config{Rounds: 7, RoundTime: 300 * time.Millisecond, CountOps: 20, Pool: 10,
+	return Config{Rounds: 21, RoundTime: 100 * time.Millisecond, SingleRounds: 5, CountOps: 20, Pool: 10,
 		Concurrency: []int{1, 4, 16, 64}, GrowthRows: []int{1000, 100000, 1000000}, InstallModels: []int{1, 10, 100},
 		SynchronousCommit: "on"}
 }
@@ -81,6 +84,9 @@ func (c Config) logf(format string, args ...any) {
 func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 	if cfg.Rounds < 1 || cfg.RoundTime <= 0 || cfg.CountOps < 1 || cfg.Pool < 1 {
 		return nil, errors.New("bench: rounds, round time, count ops and pool must be positive")
+	}
+	if cfg.SingleRounds < 1 {
+		cfg.SingleRounds = cfg.Rounds
 	}
 	if cfg.SynchronousCommit != "on" && cfg.SynchronousCommit != "off" {
 		return nil, fmt.Errorf("bench: synchronous_commit %q: want on or off", cfg.SynchronousCommit)
@@ -204,14 +210,16 @@ func runOp(ctx context.Context, e *env, op operation) ([]Result, error) {
 	calls := make([]int, nv) // per variant, for the op's i argument
 	if !op.single {
 		for v, vr := range op.variants {
-			s, err := measure(ctx, e, e.direct, vr.fn, workers, e.cfg.RoundTime/2, &calls[v], bufs)
-			if err != nil {
+			if _, err := measure(ctx, e, e.direct, vr.fn, workers, e.cfg.RoundTime, &calls[v], bufs); err != nil {
 				return nil, fmt.Errorf("%s (warm-up): %w", vr.name, err)
 			}
-			_ = s
 		}
 	}
-	for r := range e.cfg.Rounds {
+	rounds := e.cfg.Rounds
+	if op.single {
+		rounds = max(1, min(rounds, e.cfg.SingleRounds))
+	}
+	for r := range rounds {
 		for k := range nv {
 			v := (k + r) % nv
 			vr := op.variants[v]
