@@ -28,7 +28,9 @@
 //
 // The table gives, per variant: calls per second (median of the rounds,
 // and the slowest and fastest round); p50 and p99 latency over every timed
-// call; heap allocations per call (runtime.MemStats.Mallocs over the
+// call; the process's CPU time per call (user and system, from getrusage,
+// GC included: the client's cost, steadier than the rates on a busy
+// machine); heap allocations per call (runtime.MemStats.Mallocs over the
 // round, all goroutines); round trips per call; and on sdk rows the median
 // over rounds of the SDK's rate over the baseline's in the same round.
 //

@@ -71,6 +71,7 @@ func TestQuickRun(t *testing.T) {
 		assert.Positive(t, r.P50Micros, "%v: p50", w)
 		assert.LessOrEqual(t, r.P50Micros, r.P99Micros, "%v: p50 <= p99", w)
 		assert.Positive(t, r.AllocsPerOp, "%v: allocations", w)
+		assert.Positive(t, r.CPUMicrosPerOp, "%v: CPU per call", w)
 		assert.GreaterOrEqual(t, r.RoundTripsPerOp, 0.0, "%v: round trips", w)
 		if r.Variant == "pgx" && r.Group == "hot" {
 			assert.Equal(t, 1.0, r.RoundTripsPerOp, "%v: a prepared statement is one round trip", w)

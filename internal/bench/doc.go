@@ -6,8 +6,9 @@
 // Run makes a database, installs a namespace through a namespace.Manager,
 // and runs every operation's variants (sdk, pgx, pgx-select, gorm, pgxpool)
 // in rounds, in a rotating order. Per variant it reports calls per second
-// (median, min and max of the rounds), p50 and p99 latency, heap
-// allocations per call (runtime.MemStats) and round trips per call; on sdk
+// (median, min and max of the rounds), p50 and p99 latency, the process's
+// CPU time per call (getrusage), heap allocations per call
+// (runtime.MemStats) and round trips per call; on sdk
 // rows, the median over rounds of the SDK's rate over each baseline's.
 //
 // Round trips are counted by a TCP proxy in the process (tripProxy) in front

@@ -91,6 +91,10 @@ type Result struct {
 	P99Micros    float64 `json:"p99_us"`
 	// AllocsPerOp is the heap allocations per call (runtime.MemStats).
 	AllocsPerOp float64 `json:"allocs_per_op"`
+	// CPUMicrosPerOp is the process's CPU time (user and system, all
+	// goroutines, GC included) per call: the client's cost, steadier than
+	// the rates when the machine is busy. 0 where not measured.
+	CPUMicrosPerOp float64 `json:"cpu_us_per_op"`
 	// RoundTripsPerOp is counted at the round-trip proxy.
 	RoundTripsPerOp float64 `json:"round_trips_per_op"`
 	// Calls is how many timed calls the figures come from.
@@ -133,11 +137,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 		r.Config.Rounds, r.Config.RoundSeconds, r.Config.SingleRounds, r.Config.CountOps, r.Config.Pool)
 	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
 	row := func(cells ...string) { fmt.Fprintln(tw, "| "+strings.Join(cells, "\t| ")+"\t|") }
-	row("operation", "variant", "ops/s (median)", "min", "max", "p50 µs", "p99 µs", "allocs/op", "round trips/op", "sdk/pgx", "sdk/gorm")
-	row("---", "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:")
+	row("operation", "variant", "ops/s (median)", "min", "max", "p50 µs", "p99 µs", "cpu µs/op", "allocs/op", "round trips/op", "sdk/pgx", "sdk/gorm")
+	row("---", "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:")
 	for _, x := range r.Results {
 		row(x.Name, x.Variant, rate(x.OpsPerSec), rate(x.OpsPerSecMin), rate(x.OpsPerSecMax),
-			fmt.Sprintf("%.1f", x.P50Micros), fmt.Sprintf("%.1f", x.P99Micros), fmt.Sprintf("%.0f", x.AllocsPerOp),
+			fmt.Sprintf("%.1f", x.P50Micros), fmt.Sprintf("%.1f", x.P99Micros), fmt.Sprintf("%.1f", x.CPUMicrosPerOp), fmt.Sprintf("%.0f", x.AllocsPerOp),
 			trips(x.RoundTripsPerOp), ratio(x.VsPgx), ratio(x.VsGORM))
 	}
 	if err := tw.Flush(); err != nil {

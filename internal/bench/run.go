@@ -189,6 +189,7 @@ type sample struct {
 	ops     int
 	elapsed time.Duration
 	mallocs uint64
+	cpu     time.Duration // the process's CPU time over the round
 }
 
 func (s sample) rate() float64 { return float64(s.ops) / s.elapsed.Seconds() }
@@ -305,6 +306,7 @@ func measure(ctx context.Context, e *env, c *clients, fn opFunc, workers int, d 
 	var ms0, ms1 runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&ms0)
+	cpu0 := processCPU()
 	t0 := time.Now()
 	deadline = t0.Add(d)
 	if workers == 1 {
@@ -317,6 +319,7 @@ func measure(ctx context.Context, e *env, c *clients, fn opFunc, workers int, d 
 		wg.Wait()
 	}
 	elapsed := time.Since(t0)
+	cpu := processCPU() - cpu0
 	runtime.ReadMemStats(&ms1)
 	total := 0
 	for _, n := range counts {
@@ -326,7 +329,7 @@ func measure(ctx context.Context, e *env, c *clients, fn opFunc, workers int, d 
 	if err := errors.Join(errs...); err != nil {
 		return sample{}, err
 	}
-	return sample{ops: total, elapsed: elapsed, mallocs: ms1.Mallocs - ms0.Mallocs}, nil
+	return sample{ops: total, elapsed: elapsed, mallocs: ms1.Mallocs - ms0.Mallocs, cpu: cpu}, nil
 }
 
 // countTrips runs fn through the proxied clients and returns the round
@@ -375,11 +378,12 @@ func runCalls(ctx context.Context, e *env, fn opFunc, workers, n int, calls *int
 // summarize turns a variant's rounds into its row.
 func summarize(op operation, name string, samples []sample, lats []time.Duration) Result {
 	rates := make([]float64, len(samples))
-	ops, mallocs := 0, uint64(0)
+	ops, mallocs, cpu := 0, uint64(0), time.Duration(0)
 	for i, s := range samples {
 		rates[i] = s.rate()
 		ops += s.ops
 		mallocs += s.mallocs
+		cpu += s.cpu
 	}
 	slices.Sort(lats)
 	r := Result{
@@ -387,7 +391,7 @@ func summarize(op operation, name string, samples []sample, lats []time.Duration
 		Name: op.fullName(), Variant: name,
 		OpsPerSec: median(rates), OpsPerSecMin: slices.Min(rates), OpsPerSecMax: slices.Max(rates),
 		P50Micros: micros(percentile(lats, 0.50)), P99Micros: micros(percentile(lats, 0.99)),
-		AllocsPerOp: float64(mallocs) / float64(ops), Calls: ops,
+		AllocsPerOp: float64(mallocs) / float64(ops), CPUMicrosPerOp: micros(cpu / time.Duration(ops)), Calls: ops,
 	}
 	return r
 }
