@@ -304,8 +304,8 @@ func storedValueType(t reflect.Type) bool {
 //   - an unnamed unique index (Django has no such thing):
 //     <table>_<columns>_uniq.
 //
-// PostgreSQL folds the unquoted names of Canvas's DDL to lower case and cuts
-// them to 63 bytes; so does this.
+// PostgreSQL folds the unquoted names of Canvas's DDL to lower case; so
+// does this. canvasIndexNames fits the name to 63 bytes.
 func canvasIndexName(namespace string, t *table, idx *index) string {
 	var name string
 	switch {
@@ -327,14 +327,29 @@ func canvasIndexName(namespace string, t *table, idx *index) string {
 		}
 		name = djangoIndexName(t.name, idx.cols, suffix)
 	}
-	full := strings.ToLower(namespace + "_" + t.name + "_" + name)
-	if len(full) > maxIdentifier {
-		full = full[:maxIdentifier]
-		for !utf8.ValidString(full) {
-			full = full[:len(full)-1]
-		}
+	return strings.ToLower(namespace + "_" + t.name + "_" + name)
+}
+
+// cutIdentifier cuts name to PostgreSQL's 63 bytes, as PostgreSQL cuts
+// the unquoted names of Canvas's DDL.
+func cutIdentifier(name string) string {
+	if len(name) <= maxIdentifier {
+		return name
 	}
-	return full
+	name = name[:maxIdentifier]
+	for !utf8.ValidString(name) {
+		name = name[:len(name)-1]
+	}
+	return name
+}
+
+// hashedIdentifier cuts name shorter than PostgreSQL's 63 bytes and ends
+// it in "_" and 8 hex digits of its MD5, so that long names that differ
+// only beyond the cut stay apart.
+func hashedIdentifier(name string) string {
+	sum := md5.Sum([]byte(name))
+	suffix := "_" + hex.EncodeToString(sum[:])[:8]
+	return cutIdentifier(name[:min(len(name), maxIdentifier-len(suffix))]) + suffix
 }
 
 // djangoIndexName is the name Django generates for an unnamed index
@@ -368,20 +383,35 @@ func cut(s string, n int) string {
 	return string(r)
 }
 
-// canvasIndexNames names every index of tables (canvasIndexName) and
-// refuses two indexes of one namespace that would get the same name:
-// CREATE INDEX IF NOT EXISTS would silently skip the second.
+// canvasIndexNames names every index of tables: canvasIndexName, cut to
+// 63 bytes as PostgreSQL cuts Canvas's names, so that both SDKs name it
+// alike. Where the cut gives several indexes of tables one name (a long
+// namespace: Canvas's runner would then silently create only the first of
+// them), each of those gets hashedIdentifier's name instead. Two indexes
+// that still share a name are refused: CREATE INDEX IF NOT EXISTS would
+// silently skip the second.
 func canvasIndexNames(namespace string, tables []*table) (map[*index]string, error) {
+	full := map[*index]string{}
+	count := map[string]int{}
+	for _, t := range tables {
+		for _, idx := range t.indexes {
+			full[idx] = canvasIndexName(namespace, t, idx)
+			count[cutIdentifier(full[idx])]++
+		}
+	}
 	names := map[*index]string{}
 	owner := map[string]string{}
 	var errs []error
 	for _, t := range tables {
 		for _, idx := range t.indexes {
-			n := canvasIndexName(namespace, t, idx)
+			n := cutIdentifier(full[idx])
+			if count[n] > 1 && n != full[idx] {
+				n = hashedIdentifier(full[idx])
+			}
 			names[idx] = n
 			if other, dup := owner[n]; dup {
-				errs = append(errs, declErr(t.goName, "", fmt.Sprintf("has an index whose name in namespace %s, %s (cut to PostgreSQL's 63 bytes), is also that of an index of %s", namespace, n, other),
-					"give the index a shorter or different name"))
+				errs = append(errs, declErr(t.goName, "", fmt.Sprintf("has an index whose name in namespace %s, %s, is also that of an index of %s", namespace, n, other),
+					"give the index a different name"))
 				continue
 			}
 			owner[n] = t.goName

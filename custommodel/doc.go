@@ -75,8 +75,10 @@
 // <namespace>_booking_booking_room_id_cce905_idx) for a link's automatic
 // index and an unnamed index; <namespace>_<table>_<table>_<columns>_uniq for
 // an unnamed unique index. Like PostgreSQL with Canvas's names, names are
-// lower-cased and cut to 63 bytes; two indexes whose names would then
-// collide are refused.
+// lower-cased and cut to 63 bytes. Where the cut would give two indexes one
+// name (a long namespace; Canvas's runner then silently creates only the
+// first), each of them is cut shorter and ends in 8 hex digits of a hash
+// of its full name instead, so both exist.
 //
 // # Declaration rules
 //

@@ -52,13 +52,17 @@ func CheckExisting(ctx context.Context, db *gorm.DB, namespace string, models ..
 	if len(tables) == 0 {
 		return nil
 	}
+	names, err := canvasIndexNames(namespace, tables)
+	if err != nil {
+		return err
+	}
 	cat, err := readCatalog(ctx, db, namespace)
 	if err != nil {
 		return err
 	}
 	var errs []error
 	for _, t := range tables {
-		errs = append(errs, cat.check(namespace, t)...)
+		errs = append(errs, cat.check(namespace, t, names)...)
 	}
 	return errors.Join(errs...)
 }
@@ -146,7 +150,9 @@ func (r relation) describe(name string) string {
 	return s
 }
 
-func (cat *catalog) check(namespace string, t *table) []error {
+// check compares t with the catalog; names are the index names DDL gives
+// t's indexes (canvasIndexNames).
+func (cat *catalog) check(namespace string, t *table, names map[*index]string) []error {
 	var errs []error
 	add := func(field, problem, fix string) {
 		errs = append(errs, &DeclarationError{Model: t.goName, Field: field, Problem: problem, Fix: fix, Kind: ErrExistingTable})
@@ -180,7 +186,8 @@ func (cat *catalog) check(namespace string, t *table) []error {
 		}
 	}
 	for _, idx := range t.indexes {
-		r, ok := cat.rels[idx.name]
+		name := names[idx]
+		r, ok := cat.rels[name]
 		if !ok {
 			continue
 		}
@@ -194,14 +201,14 @@ func (cat *catalog) check(namespace string, t *table) []error {
 		}
 		switch {
 		case r.kind != "i" && r.kind != "I":
-			add(field, fmt.Sprintf("declares index %s, a name namespace %q already uses for %s", idx.name, namespace, r.describe(idx.name)),
+			add(field, fmt.Sprintf("declares index %s, a name namespace %q already uses for %s", name, namespace, r.describe(name)),
 				"give the index another name (index:NAME) or rename the struct")
 		case r.table != t.name:
-			add(field, fmt.Sprintf("declares index %s, a name namespace %q already uses for %s", idx.name, namespace, r.describe(idx.name)),
+			add(field, fmt.Sprintf("declares index %s, a name namespace %q already uses for %s", name, namespace, r.describe(name)),
 				"give the index another name (index:NAME)")
 		case r.unique != idx.unique || !equalStrings(r.indexCols, cols):
 			add(field, fmt.Sprintf("declares %s index %s on (%s), but table %s.%s already has an index of that name, %s on (%s); it would be left as it is",
-				uniqueWord(idx.unique), idx.name, strings.Join(cols, ", "), namespace, t.name, uniqueWord(r.unique), strings.Join(r.indexCols, ", ")),
+				uniqueWord(idx.unique), name, strings.Join(cols, ", "), namespace, t.name, uniqueWord(r.unique), strings.Join(r.indexCols, ", ")),
 				"declare the index as the existing one is, or give yours another name (index:NAME)")
 		}
 	}

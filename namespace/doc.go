@@ -34,8 +34,11 @@
 // Manager keeps in its private schema, so raw SQL, RESET ROLE and SET ROLE
 // gain nothing: a read
 // handle changes nothing by any path, no handle sees another namespace or any
-// namespace's key digests, and the platform's tables are readable only where
-// they are SDK tables (public.canvas_sdk_data_api_*). On top of that, a read
+// namespace's key digests, and of the platform's tables in public only those
+// the sdkmodel package models (sdkmodel.PlatformTables: 214 tables, whatever
+// their names) are readable, and none writable. The grants are checked at
+// every install and at a key's first Open, so a table the list gains later
+// is granted then. On top of that, a read
 // handle's *gorm.DB refuses creates, updates, deletes and Exec with
 // ErrWriteDenied before any round trip.
 //

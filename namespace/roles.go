@@ -10,8 +10,8 @@ package namespace
 //   - writer: USAGE on the schema, SELECT/INSERT/UPDATE/DELETE on its tables
 //     and USAGE on its sequences;
 //   - neither: anything on namespace_auth or schema_version, any other
-//     namespace, or the platform's tables except SELECT on the SDK tables
-//     (public.canvas_sdk_data_api_*).
+//     namespace, or the platform's tables except SELECT on the tables that
+//     sdkmodel models (sdkmodel.PlatformTables).
 //
 // Role passwords are random and kept in customdata_admin.role_credential,
 // a schema that only the Manager's admin user can reach. CREATE/ALTER ROLE
@@ -24,6 +24,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -31,6 +32,7 @@ import (
 	"github.com/canvas-sdk-go/customdata/internal/pgrole"
 	"github.com/canvas-sdk-go/customdata/internal/sqlident"
 	"github.com/canvas-sdk-go/customdata/internal/systables"
+	"github.com/canvas-sdk-go/customdata/sdkmodel"
 )
 
 // roleNames returns the reader and writer role of ns.
@@ -230,21 +232,27 @@ WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'S') ORDER BY c.relname`,
 
 // platformTableGrants returns the statements that give a namespace's
 // reader and writer SELECT on the platform's tables that plugins may read,
-// the SDK tables (public.canvas_sdk_data_api_*), where either lacks it.
+// exactly those of sdkmodel.PlatformTables that exist in public, where
+// either lacks it.
 // This is the one place that decides which platform tables those are.
 func platformTableGrants(tx *gorm.DB, reader, writer string) ([]string, error) {
 	var tables []string
 	if err := tx.Raw(`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm') AND c.relname LIKE 'canvas\_sdk\_data\_api\_%'
+WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm') AND c.relname = ANY($3::text[])
   AND NOT (has_table_privilege($1, c.oid, 'SELECT') AND has_table_privilege($2, c.oid, 'SELECT'))
-ORDER BY c.relname`, reader, writer).Scan(&tables).Error; err != nil {
+ORDER BY c.relname`, reader, writer, sdkmodel.PlatformTables()).Scan(&tables).Error; err != nil {
 		return nil, fmt.Errorf("customdata: list SDK tables: %w", err)
 	}
-	stmts := make([]string, 0, len(tables))
-	for _, t := range tables {
-		stmts = append(stmts, "GRANT SELECT ON "+sqlident.Quote("public", t)+" TO "+sqlident.Quote(reader)+", "+sqlident.Quote(writer))
+	if len(tables) == 0 {
+		return nil, nil
 	}
-	return stmts, nil
+	quoted := make([]string, len(tables))
+	for i, t := range tables {
+		quoted[i] = sqlident.Quote("public", t)
+	}
+	// One statement for all of them: a namespace's first install grants
+	// up to 214 tables.
+	return []string{"GRANT SELECT ON " + strings.Join(quoted, ", ") + " TO " + sqlident.Quote(reader) + ", " + sqlident.Quote(writer)}, nil
 }
 
 // dropRoles removes both roles of ns and their privileges in this database.
