@@ -18,9 +18,11 @@ type Report struct {
 	Machine Machine      `json:"machine"`
 	Server  Server       `json:"server"`
 	Config  ReportConfig `json:"config"`
-	// Load is /proc/loadavg's 1, 5 and 15 minute load at the end.
-	Load    string   `json:"load"`
-	Results []Result `json:"results"`
+	// LoadStart and Load are /proc/loadavg's 1, 5 and 15 minute load at
+	// the start and at the end ("" where there is no /proc/loadavg).
+	LoadStart string   `json:"load_start"`
+	Load      string   `json:"load"`
+	Results   []Result `json:"results"`
 }
 
 // Machine describes the client machine.
@@ -130,7 +132,12 @@ func (r *Report) WriteJSON(w io.Writer) error {
 // WriteTable writes the report as a header and a Markdown table.
 func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "customdata bench, %s, %.0f s\n", r.Started.Format(time.RFC3339), r.Seconds)
-	fmt.Fprintf(w, "client: %s/%s, %d CPUs (%s), %s; load at end %s\n", r.Machine.OS, r.Machine.Arch, r.Machine.CPUs, r.Machine.CPUModel, r.Machine.GoVersion, r.Load)
+	load := "load at end " + r.Load
+	if r.LoadStart != "" {
+		load = "load " + r.LoadStart + " at start, " + r.Load + " at end"
+	}
+	fmt.Fprintf(w, "client: %s/%s, %d CPUs (%s), %s; %s\n",
+		r.Machine.OS, r.Machine.Arch, r.Machine.CPUs, r.Machine.CPUModel, r.Machine.GoVersion, load)
 	fmt.Fprintf(w, "server: PostgreSQL %s (%s), fsync %s, synchronous_commit %s (server default %s)\n",
 		r.Server.Version, r.Server.Source, r.Server.Fsync, r.Server.SynchronousCommit, r.Server.ServerSynchronousCommit)
 	fmt.Fprintf(w, "rounds %d x %.3f s per variant (first installs: %d rounds of one call), round trips over %d calls, pool %d\n\n",

@@ -105,7 +105,7 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 		}
 	}
 	start := time.Now()
-	rep = &Report{Started: start.UTC(), Machine: machine(), Config: reportConfig(cfg)}
+	rep = &Report{Started: start.UTC(), Machine: machine(), Config: reportConfig(cfg), LoadStart: loadAverage()}
 	_, rep.Server.Source, _ = testdb.ServerDSN(ctx)
 	cfg.logf("bench: making the database (%s)", rep.Server.Source)
 	e, err := newEnv(ctx, cfg)
