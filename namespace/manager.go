@@ -150,9 +150,10 @@ func NewManagerWithConfig(ctx context.Context, cfg Config) (*Manager, error) {
 	if cfg.TransactionPooler {
 		// One round trip per statement, unnamed: nothing outlives the
 		// transaction the pooler lends a session for.
-		connCfg.DefaultQueryExecMode = pgx.QueryExecModeExec
+		if connCfg.DefaultQueryExecMode == pgx.QueryExecModeCacheStatement {
+			connCfg.DefaultQueryExecMode = pgx.QueryExecModeExec
+		}
 		connCfg.StatementCacheCapacity = 0
-		connCfg.DescriptionCacheCapacity = 0
 	}
 	// The Manager's own statements run on a pool of their own whose
 	// search_path is pg_catalog alone: no function or table a plugin might

@@ -25,10 +25,12 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
 
 	"github.com/canvas-sdk-go/customdata/attributehub"
 	"github.com/canvas-sdk-go/customdata/custommodel"
 	"github.com/canvas-sdk-go/customdata/internal/testdb"
+	"github.com/canvas-sdk-go/customdata/manifest"
 	"github.com/canvas-sdk-go/customdata/namespace"
 )
 
@@ -53,7 +55,7 @@ func (b *pgBouncer) dsn(db string) string {
 // (auth_query, as the server's admin user), so namespace roles log in
 // with the passwords the Manager gives them. It skips the test when
 // pgbouncer is not installed.
-func startPgBouncer(t *testing.T, extra map[string]string) *pgBouncer {
+func startPgBouncer(t testing.TB, extra map[string]string) *pgBouncer {
 	t.Helper()
 	bin := "/usr/sbin/pgbouncer"
 	if _, err := os.Stat(bin); err != nil {
@@ -295,4 +297,126 @@ func TestTransactionPoolerRefusesAnUnsafeSearchPath(t *testing.T) {
 	m, err := namespace.NewManagerWithConfig(ctx, namespace.Config{DSN: b.dsn(d.Name), TransactionPooler: true})
 	require.NoError(t, err)
 	require.NoError(t, m.Close())
+}
+
+// BenchmarkTransactionPooler measures what Config.TransactionPooler costs a
+// call: a GetOrCreate hit through a handle on a direct connection with
+// unnamed one-round-trip statements (the option) beside the default cached
+// prepared statements, in one run; and, for scale, the option through the
+// test's pgbouncer.
+func BenchmarkTransactionPooler(b *testing.B) {
+	type Visit struct {
+		custommodel.CustomModel
+		Code  string `gorm:"uniqueIndex"`
+		Count int64
+	}
+	bouncer := startPgBouncer(b, nil)
+	d := testdb.New(b)
+	for _, c := range []struct {
+		name   string
+		dsn    string
+		pooler bool
+	}{
+		{"baseline_cached_statements", d.DSN, false},
+		{"transaction_pooler", d.DSN, true},
+		{"transaction_pooler_through_pgbouncer", bouncer.dsn(d.Name), true},
+		{"simple_protocol", d.DSN + "&default_query_exec_mode=simple_protocol", true},
+		{"cache_describe", d.DSN + "&default_query_exec_mode=cache_describe", true},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			m, err := namespace.NewManagerWithConfig(ctx, namespace.Config{DSN: c.dsn, TransactionPooler: c.pooler})
+			require.NoError(b, err)
+			defer m.Close()
+			const ns = "acme__bench_pooler"
+			p := rwPlugin("bench", ns, map[string]string{manifest.ReadWriteAccessKey: poolerBenchKey})
+			if poolerBenchKey == "" {
+				p.Secrets = nil
+			}
+			p.Models = []any{&Visit{}}
+			inst, err := m.Install(ctx, p)
+			require.NoError(b, err)
+			if inst.Created {
+				poolerBenchKey = inst.Keys.ReadWrite
+			}
+			h, err := m.Open(ctx, ns, poolerBenchKey)
+			require.NoError(b, err)
+			defer h.Close()
+			_, _, err = custommodel.GetOrCreate(ctx, h.DB(ctx), custommodel.Lookup{"code": "hot"}, &Visit{})
+			require.NoError(b, err)
+			b.ResetTimer()
+			for range b.N {
+				if _, _, err := custommodel.GetOrCreate(ctx, h.DB(ctx), custommodel.Lookup{"code": "hot"}, &Visit{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+var poolerBenchKey string
+
+// TestTransactionPoolerSessionStateWithResetAlways (holes 3 and 5): through
+// a transaction pooler, a session setting a plugin makes outside a
+// transaction stays on the server session, which the pooler lends next to
+// another client of the same role: the SDK's session guard cannot reach
+// it. PgBouncer's server_reset_query_always = 1 runs DISCARD ALL after
+// every transaction, and then none of hole 3's statements reaches another
+// plugin of the namespace. With one server session per role, every call of
+// the victim (another Manager) lands on the session the hostile plugin
+// changed.
+func TestTransactionPoolerSessionStateWithResetAlways(t *testing.T) {
+	t.Parallel()
+	b := startPgBouncer(t, map[string]string{
+		"default_pool_size": "1", "server_reset_query": "DISCARD ALL", "server_reset_query_always": "1",
+	})
+	d := testdb.New(t)
+	cfg := namespace.Config{DSN: b.dsn(d.Name), TransactionPooler: true}
+	hostileM, err := namespace.NewManagerWithConfig(ctx, cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = hostileM.Close() })
+	victimM, err := namespace.NewManagerWithConfig(ctx, cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = victimM.Close() })
+	keys := create(t, hostileM, "acme__pooled_state")
+	hostile, err := hostileM.Open(ctx, "acme__pooled_state", keys.ReadWrite)
+	require.NoError(t, err)
+	defer hostile.Close()
+	victim, err := victimM.Open(ctx, "acme__pooled_state", keys.ReadWrite)
+	require.NoError(t, err)
+	defer victim.Close()
+
+	settings := func(db *gorm.DB) []string {
+		var out []string
+		for _, name := range []string{"client_encoding", "default_transaction_read_only", "DateStyle", "statement_timeout", "work_mem"} {
+			var v string
+			require.NoError(t, db.Raw("SHOW "+name).Scan(&v).Error)
+			out = append(out, v)
+		}
+		return out
+	}
+	want := settings(victim.DB(ctx))
+	text := "naïve café ✓"
+	for i, stmt := range []string{
+		"SET client_encoding = 'LATIN1'",
+		"SET default_transaction_read_only = on",
+		"DISCARD ALL",
+		"DEALLOCATE ALL",
+		"SELECT set_config('datestyle', 'SQL, DMY', false)",
+		"SELECT pg_advisory_lock(42)",
+		"SET statement_timeout = 0; SET work_mem = '1GB'",
+	} {
+		require.NoError(t, hostile.DB(ctx).Exec(stmt).Error, stmt)
+		db := victim.DB(ctx)
+		id := fmt.Sprintf("hub-%d", i)
+		if !assert.NoError(t, db.Exec("INSERT INTO acme__pooled_state.attribute_hub (type, id) VALUES ($1, $2)", text, id).Error, "after %s", stmt) {
+			continue
+		}
+		var got string
+		require.NoError(t, db.Raw("SELECT type FROM acme__pooled_state.attribute_hub WHERE id = $1", id).Scan(&got).Error, "after %s", stmt)
+		assert.Equal(t, text, got, "after %s", stmt)
+		assert.Equal(t, want, settings(db), "after %s", stmt)
+		var locks int
+		require.NoError(t, db.Raw("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())").Scan(&locks).Error)
+		assert.Zero(t, locks, "after %s", stmt)
+	}
 }
