@@ -91,7 +91,9 @@
 //     server that logs every statement with its parameters logs them) and
 //     are in every backup of the database: treat both as secrets.
 //   - The Manager's own statements run with search_path = pg_catalog, so no
-//     object a plugin could create elsewhere stands in for a built-in one.
+//     object a plugin could create elsewhere stands in for a built-in one
+//     (through a transaction pooler, see below, the server's search_path,
+//     checked instead).
 //
 // # Limits
 //
@@ -129,6 +131,45 @@
 // limits) does so for every handle of that namespace and level in this
 // Manager until they are all closed; plugin code closes its Handle instead.
 //
+// # Through PgBouncer in transaction mode
+//
+// Where many application instances share a server through a pooler that
+// lends a server session for one transaction at a time (PgBouncer's
+// pool_mode = transaction), set Config.TransactionPooler:
+//
+//	m, err := namespace.NewManagerWithConfig(ctx, namespace.Config{
+//		DSN:               "postgres://platform:secret@127.0.0.1:6432/canvas",
+//		TransactionPooler: true,
+//	})
+//
+// Without it NewManager fails with ErrTransactionPooler (the pooler refuses
+// the search_path startup parameter of the Manager's own sessions). With
+// it, every connection sends each statement as an unnamed statement in one
+// round trip (pgx's QueryExecModeExec; a DSN's own
+// default_query_exec_mode of exec, simple_protocol or cache_describe is
+// kept), so no prepared statement is lost between transactions, and
+// nothing the SDK does relies on session state across transactions. The
+// Manager's sessions then run with the server's search_path, and
+// NewManager refuses (ErrUnsafeSearchPath) where any role but a schema's
+// owner may create objects in a schema on it (REVOKE CREATE ON SCHEMA ...
+// FROM PUBLIC, or give the Manager's user its own search_path with ALTER
+// ROLE ... SET search_path = pg_catalog). Each call costs a parse and plan
+// on the server that a cached prepared statement saves (see
+// BenchmarkTransactionPooler). The pooler must let namespace roles log in
+// with their passwords, e.g. PgBouncer's auth_query
+// (auth_type = scram-sha-256, auth_user = the Manager's user). Handle limits
+// and connection limits are the roles' own, so they hold on the pooler's
+// server sessions.
+//
+// The session guard above cannot reach the pooler's server sessions: a
+// setting a plugin makes outside a transaction (SET
+// default_transaction_read_only, a session advisory lock, ...) stays on the
+// server session the pooler lends next to another plugin of the same
+// namespace and level. PgBouncer restores client_encoding, DateStyle,
+// TimeZone and standard_conforming_strings itself; set
+// server_reset_query = DISCARD ALL and server_reset_query_always = 1 so it
+// clears the rest after every transaction.
+//
 // # Locks plugin code can hold
 //
 // Any role may run a no-op GRANT on an object it can use (PostgreSQL only
@@ -145,7 +186,8 @@
 //
 // Refusals match one sentinel each with errors.Is: ErrInvalidNamespace,
 // ErrNamespaceNotFound, ErrKeyMissing, ErrKeyInvalid, ErrReadOnlyKey,
-// ErrWriteDenied. Their messages name the plugin, the namespace and the fix.
+// ErrWriteDenied (and, from NewManager, ErrTransactionPooler and
+// ErrUnsafeSearchPath). Their messages name the plugin, the namespace and the fix.
 // Where PostgreSQL refused, errors.As still finds the *pgconn.PgError.
 //
 // # Administration

@@ -25,6 +25,14 @@ var (
 	ErrWriteDenied = errors.New("namespace write denied")
 	// ErrHandleClosed: the handle was closed.
 	ErrHandleClosed = errors.New("namespace handle closed")
+	// ErrTransactionPooler: NewManager reached a connection pooler (such as
+	// PgBouncer) that refuses the startup parameters of a direct
+	// connection; set Config.TransactionPooler.
+	ErrTransactionPooler = errors.New("connection pooler needs Config.TransactionPooler")
+	// ErrUnsafeSearchPath: with Config.TransactionPooler, a schema on the
+	// DSN's search_path lets roles other than its owner create objects in
+	// it; nothing was changed.
+	ErrUnsafeSearchPath = errors.New("unsafe search_path for a transaction pooler")
 )
 
 // AccessError is a refused install, open or write. It matches its Kind with

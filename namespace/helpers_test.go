@@ -86,7 +86,7 @@ func mustDSN(t *testing.T, m *namespace.Manager) string {
 	return dsn
 }
 
-func serverDSN(t *testing.T) string {
+func serverDSN(t testing.TB) string {
 	t.Helper()
 	dsn, _, err := testdb.ServerDSN(ctx)
 	require.NoError(t, err)

@@ -385,3 +385,43 @@ func TestAdminOperationsBoundTheirLockWaits(t *testing.T) {
 	_, err = m.RotateKeys(ctx, "acme__rotor")
 	require.NoError(t, err)
 }
+
+// TestDropSaysWhatBlocksIt (hole 6): where the Manager cannot clear what a
+// namespace role left in another database (here: that database takes no
+// connections, not even a superuser's), Drop changes nothing and fails
+// with ErrDropBlocked naming the database and the statement that clears
+// it; once the database is reachable again, Drop completes.
+func TestDropSaysWhatBlocksIt(t *testing.T) {
+	t.Parallel()
+	m, d := newManager(t)
+	create(t, m, "acme__stuck")
+	other := testdb.New(t)
+	var cred struct{ RoleName, Password string }
+	require.NoError(t, d.DB.Raw("SELECT role_name, password FROM customdata_admin.role_credential WHERE namespace = 'acme__stuck' AND access_level = 'read_write'").Scan(&cred).Error)
+	cfg, err := pgx.ParseConfig(other.DSN)
+	require.NoError(t, err)
+	cfg.User, cfg.Password = cred.RoleName, cred.Password
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, "SELECT lo_create(0)")
+	require.NoError(t, err)
+	require.NoError(t, conn.Close(ctx))
+
+	require.NoError(t, d.DB.Exec(`ALTER DATABASE "`+other.Name+`" ALLOW_CONNECTIONS false`).Error)
+	reopen := func() { _ = d.DB.Exec(`ALTER DATABASE "` + other.Name + `" ALLOW_CONNECTIONS true`).Error }
+	t.Cleanup(reopen)
+
+	before := snapshot(t, m.DB())
+	_, err = m.Drop(ctx, "acme__stuck", namespace.DestructiveOptions{Apply: true})
+	require.ErrorIs(t, err, namespace.ErrDropBlocked)
+	assert.ErrorContains(t, err, fmt.Sprintf("database %q", other.Name))
+	assert.ErrorContains(t, err, "DROP OWNED BY")
+	assert.Equal(t, before, snapshot(t, m.DB()), "nothing was dropped")
+
+	reopen()
+	_, err = m.Drop(ctx, "acme__stuck", namespace.DestructiveOptions{Apply: true})
+	require.NoError(t, err)
+	var left int
+	require.NoError(t, other.DB.Raw("SELECT count(*) FROM pg_largeobject_metadata").Scan(&left).Error)
+	assert.Zero(t, left)
+}

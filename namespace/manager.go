@@ -6,10 +6,13 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -53,6 +56,20 @@ type Config struct {
 	// namespace's own install lock; the install is then retried, 3 times
 	// in all, before it fails with ErrLockTimeout. Zero means 5 s.
 	LockWait time.Duration
+	// TransactionPooler says that DSN reaches PostgreSQL through a
+	// connection pooler that lends a server session to a client for one
+	// transaction at a time (PgBouncer's pool_mode = transaction), so
+	// nothing may rely on session state between transactions. Every
+	// connection of the Manager, its DB() and its handles then sends each
+	// statement in one round trip as an unnamed statement (pgx's
+	// QueryExecModeExec: bind parameters, no prepared statement to lose
+	// between transactions) and no startup parameter a pooler refuses.
+	// The Manager's own sessions then keep the server's search_path instead
+	// of pg_catalog alone; NewManager refuses (ErrUnsafeSearchPath) where
+	// any role but its owner may create objects in a schema on it. Handle
+	// limits are the roles' own settings, so they hold on the pooler's
+	// sessions too. See the package documentation for the pooler's side.
+	TransactionPooler bool
 	// Logger is GORM's logger for the admin and handle DBs; nil is silent.
 	Logger logger.Interface
 	// SDKRole is the role Canvas's Python plugin runner runs every plugin
@@ -130,25 +147,44 @@ func NewManagerWithConfig(ctx context.Context, cfg Config) (*Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("customdata: parse DSN: %w", err)
 	}
+	if cfg.TransactionPooler {
+		// One round trip per statement, unnamed: nothing outlives the
+		// transaction the pooler lends a session for.
+		if connCfg.DefaultQueryExecMode == pgx.QueryExecModeCacheStatement {
+			connCfg.DefaultQueryExecMode = pgx.QueryExecModeExec
+		}
+		connCfg.StatementCacheCapacity = 0
+	}
 	// The Manager's own statements run on a pool of their own whose
 	// search_path is pg_catalog alone: no function or table a plugin might
-	// place in another schema can stand in for a built-in one there. DB()
-	// is a separate pool with the DSN's settings, for platform code.
+	// place in another schema can stand in for a built-in one there. (A
+	// transaction pooler refuses the startup parameter: there
+	// checkSearchPath makes sure no plugin can create in a schema on the
+	// server's search_path.) DB() is a separate pool with the DSN's
+	// settings, for platform code.
 	adminCfg := connCfg.Copy()
-	adminCfg.RuntimeParams["search_path"] = "pg_catalog"
+	if !cfg.TransactionPooler {
+		adminCfg.RuntimeParams["search_path"] = "pg_catalog"
+	}
 	admin, err := openGorm(stdlib.OpenDB(*adminCfg), cfg.Logger)
 	if err != nil {
-		return nil, fmt.Errorf("customdata: connect to the platform database: %w", err)
+		return nil, connectError(err)
 	}
 	platform, err := openGorm(stdlib.OpenDB(*connCfg), cfg.Logger)
 	if err != nil {
 		_ = closeGorm(admin)
-		return nil, fmt.Errorf("customdata: connect to the platform database: %w", err)
+		return nil, connectError(err)
 	}
 	m := &Manager{cfg: cfg, connCfg: connCfg, admin: admin, platform: platform, pools: map[poolKey]*pool{}, opening: map[poolKey]*opening{}, dial: dialPgx}
 	if err := admin.WithContext(ctx).Raw("SELECT oid FROM pg_database WHERE datname = current_database()").Scan(&m.dbOID).Error; err != nil {
 		_ = m.Close()
-		return nil, fmt.Errorf("customdata: connect to platform database: %w", err)
+		return nil, connectError(err)
+	}
+	if cfg.TransactionPooler {
+		if err := checkSearchPath(ctx, admin); err != nil {
+			_ = m.Close()
+			return nil, err
+		}
 	}
 	var superuser bool
 	if err := admin.WithContext(ctx).Raw("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").Scan(&superuser).Error; err != nil {
@@ -162,6 +198,46 @@ func NewManagerWithConfig(ctx context.Context, cfg Config) (*Manager, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// connectError describes a failed connection to the platform database,
+// naming Config.TransactionPooler where a pooler refused a startup
+// parameter.
+func connectError(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "08P01" && strings.Contains(pgErr.Message, "unsupported startup parameter") {
+		return fmt.Errorf("customdata: connect to the platform database: %w: the DSN reaches a connection pooler (such as PgBouncer) that refuses startup parameters; set Config.TransactionPooler: %w", ErrTransactionPooler, err)
+	}
+	return fmt.Errorf("customdata: connect to the platform database: %w", err)
+}
+
+// checkSearchPath refuses a search_path (the one the Manager's sessions get
+// through a transaction pooler) with a schema, other than pg_catalog, in
+// which PUBLIC or a role other than the schema's owner may create objects:
+// a plugin could place there a function or table that stands in for one
+// the Manager's statements mean.
+func checkSearchPath(ctx context.Context, admin *gorm.DB) error {
+	var unsafe []string
+	err := admin.WithContext(ctx).Raw(`
+SELECT n.nspname FROM unnest(current_schemas(false)) AS s(name)
+JOIN pg_namespace n ON n.nspname = s.name
+WHERE n.nspname <> 'pg_catalog' AND EXISTS (
+  SELECT 1 FROM aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a
+  WHERE a.privilege_type = 'CREATE' AND a.grantee <> n.nspowner
+    AND NOT coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.oid = a.grantee), false))
+ORDER BY n.nspname`).Scan(&unsafe).Error
+	if err != nil {
+		return fmt.Errorf("customdata: check the search_path: %w", err)
+	}
+	if len(unsafe) == 0 {
+		return nil
+	}
+	quoted := make([]string, len(unsafe))
+	for i, s := range unsafe {
+		quoted[i] = strconv.Quote(s)
+	}
+	return fmt.Errorf("customdata: %w: schema %s on the search_path lets other roles create objects, which could stand in for the ones the Manager's statements mean (through a transaction pooler its sessions cannot set search_path = pg_catalog); run REVOKE CREATE ON SCHEMA %s FROM PUBLIC (and from any other role but its owner), or give the Manager's user a search_path without it (ALTER ROLE ... SET search_path)",
+		ErrUnsafeSearchPath, strings.Join(quoted, ", "), sqlident.Quote(unsafe[0]))
 }
 
 // DB returns the admin *gorm.DB, for platform code and tests. Plugin code
