@@ -694,8 +694,10 @@ func parseIndexes(s *schema.Schema) []*schema.Index {
 // checkPredicate vets a partial index's where: predicate, the one piece of
 // SQL text a model brings into the DDL that an install runs as the admin
 // user. PostgreSQL allows only an immutable expression there; this refuses
-// what could end it or hide text from a reader: statement separators,
-// comments, dollar quoting, and backslashes.
+// what could end it or hide text from a reader (statement separators,
+// comments, dollar quoting, backslashes) and what could reach code outside
+// pg_catalog (schema-qualified names, OPERATOR(...)): an "immutable"
+// function a plugin created in its schema could call anything.
 func checkPredicate(model, field, where string) error {
 	for _, bad := range []string{";", "--", "/*", "*/", "$", "\\", "\x00"} {
 		if strings.Contains(where, bad) {
@@ -703,5 +705,35 @@ func checkPredicate(model, field, where string) error {
 				"write the where: predicate as a plain boolean expression over the model's columns")
 		}
 	}
+	// Outside its string literals, the predicate may name no schema: a
+	// function, operator or type of a namespace's schema (which other
+	// roles may create objects in) would run with the installer's rights
+	// when PostgreSQL plans the CREATE INDEX. Unqualified names resolve in
+	// the install's search_path, pg_catalog alone.
+	code := stringLiteral.ReplaceAllString(where, "''")
+	if strings.Count(code, "'")%2 != 0 {
+		return declErr(model, field, fmt.Sprintf("declares an index predicate with an unterminated string: %q", where),
+			"write the where: predicate as a plain boolean expression over the model's columns")
+	}
+	if m := qualifiedName.FindString(code); m != "" {
+		return declErr(model, field, fmt.Sprintf("declares an index predicate that names a schema (%s): %q", strings.TrimSpace(m), where),
+			"use the model's columns and PostgreSQL's built-in functions and operators, unqualified")
+	}
+	if operatorCall.MatchString(code) {
+		return declErr(model, field, fmt.Sprintf("declares an index predicate with OPERATOR(...): %q", where),
+			"use PostgreSQL's built-in operators, unqualified")
+	}
 	return nil
 }
+
+var (
+	// stringLiteral is a standard SQL string literal ('' doubles a quote;
+	// backslashes are refused before it is used).
+	stringLiteral = regexp.MustCompile(`'(?:[^']|'')*'`)
+	// qualifiedName is a name followed by a dot and another name: a
+	// schema-qualified function, operator, type or table (a number such as
+	// 1.5 does not match).
+	qualifiedName = regexp.MustCompile(`(?i)(?:[a-z_\x80-\x{10FFFF}][a-z0-9_\x80-\x{10FFFF}]*|"(?:[^"]|"")*")\s*\.\s*(?:[a-z_"\x80-\x{10FFFF}])`)
+	// operatorCall is PostgreSQL's OPERATOR(schema.op) syntax.
+	operatorCall = regexp.MustCompile(`(?i)\boperator\s*\(`)
+)
