@@ -156,6 +156,11 @@ func lockLinks(db *gorm.DB) {
 		for _, l := range t.policies {
 			for _, k := range []string{l.column, l.field} {
 				if v, ok := m[k]; ok && !isNil(v) {
+					if _, expr := v.(clause.Expression); expr {
+						// gorm.Expr and the like: SQL the database
+						// computes, not a key this can check.
+						continue
+					}
 					vals[l.column] = append(vals[l.column], fmt.Sprint(deref(v)))
 				}
 			}

@@ -476,7 +476,7 @@ func (p *plan) columnList(qualifier string) string {
 // again prepares it afresh.
 func planChanged(err error) bool {
 	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "0A000"
+	return errors.As(err, &pgErr) && pgErr.Code == "0A000" && strings.Contains(pgErr.Message, "cached plan must not change result type")
 }
 
 // queryOne runs q and scans its first row (if any) into dest. With

@@ -21,6 +21,8 @@ const Schema = "public"
 func PlatformTables() []string { return slices.Clone(platformTables) }
 
 // Tables returns the same list as PlatformTables.
+//
+// Deprecated: use PlatformTables.
 func Tables() []string { return PlatformTables() }
 
 // Array is a PostgreSQL array column (varchar(n)[], text[], integer[],
