@@ -324,10 +324,10 @@ func (d Deleted) Total() int64 {
 //  4. SET_NULL links are set to NULL, then the collected rows are deleted,
 //     the most distant links first and the rows passed last.
 //
-// A row created or relinked through GORM while Delete runs cannot escape:
-// the callbacks of RegisterCallbacks make such a write lock the row its
-// policy link points to (FOR KEY SHARE) and refuse a link to a missing
-// row, so it either commits before Delete locks the row (and is collected)
+// A row created or relinked through GORM, GetOrCreate or UpdateOrCreate
+// while Delete runs cannot escape: such a write locks the row its policy
+// link points to (FOR KEY SHARE; for GORM, through the callbacks of
+// RegisterCallbacks) and refuses a link to a missing row, so it either commits before Delete locks the row (and is collected)
 // or waits and is refused with ErrMissingLink. Links to SDK models have no
 // policy: the platform deletes those rows, not plugins. GORM's model hooks
 // (BeforeDelete, AfterDelete) are not run for the collected rows.

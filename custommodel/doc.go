@@ -161,11 +161,12 @@
 // whole: through RegisterCallbacks, GORM's Create, Save and Updates of a
 // row whose policy link is set lock the row it points to (FOR KEY SHARE) in
 // the write's transaction and refuse a link to a missing row
-// (ErrMissingLink). A row created while its target is being deleted is
-// therefore either deleted with it or refused: no orphan. Links without a
-// policy (DO_NOTHING) are not checked, as before. Writes that bypass GORM's
-// callbacks (raw SQL, GetOrCreate and UpdateOrCreate, another SDK) take no
-// such lock.
+// (ErrMissingLink). GetOrCreate and UpdateOrCreate take the same lock
+// inside their one statement and refuse likewise. A row created while its
+// target is being deleted is therefore either deleted with it or refused:
+// no orphan. Links without a policy (DO_NOTHING), and links left at their
+// zero value, are not checked. Writes that bypass the SDK (raw SQL,
+// another SDK) take no such lock.
 //
 // Delete applies the policies of every model it knows: those passed to DDL
 // or Register in this process, those used by this package (GetOrCreate,
