@@ -334,13 +334,16 @@ func (d Deleted) Total() int64 {
 func Delete(ctx context.Context, db *gorm.DB, rows any) (Deleted, error) {
 	res := Deleted{Rows: map[string]int64{}, Nulled: map[string]int64{}}
 	if db == nil {
-		return res, errors.New("custommodel: nil *gorm.DB (use the DB of a namespace handle)")
+		return res, fmt.Errorf("%w: Delete", ErrNilDB)
 	}
 	ns, err := scope.Namespace(db)
 	if err != nil {
 		return res, fmt.Errorf("custommodel: %w", err)
 	}
 	rt, ok := structType(rows)
+	if ok && (classify(rt) == kindSDK || classify(rt) == kindExtension) {
+		return res, readOnlyError(rt.Name(), "delete")
+	}
 	if !ok || classify(rt) != kindCustom {
 		return res, fmt.Errorf("%w: Delete takes custom model rows (*T, []T, []*T or *[]T of a struct embedding custommodel.CustomModel), not %T", ErrDeclaration, rows)
 	}
@@ -366,6 +369,9 @@ func Delete(ctx context.Context, db *gorm.DB, rows any) (Deleted, error) {
 		c.tx = tx
 		return c.run(rt, t, keys)
 	})
+	if undefinedTable(err) {
+		err = notInstalled(ns, t.goName, "", err)
+	}
 	if err != nil {
 		return Deleted{Rows: map[string]int64{}, Nulled: map[string]int64{}}, err
 	}

@@ -248,7 +248,7 @@ func (p *plan) lookupNames() []string {
 
 func prepare[T any](ctx context.Context, db *gorm.DB, lookup Lookup, base *T) (*plan, error) {
 	if db == nil {
-		return nil, errors.New("custommodel: nil *gorm.DB (use the DB of a namespace handle)")
+		return nil, ErrNilDB
 	}
 	ns, err := scope.Namespace(db)
 	if err != nil {
@@ -567,6 +567,23 @@ func (p *plan) queryOne(q string, args []any, dest any, withCreated bool) (found
 	if err != nil && !p.inTx && planChanged(err) {
 		rows, err = p.start(q, args)
 	}
+	if undefinedTable(err) {
+		var pg *pgconn.PgError
+		errors.As(err, &pg)
+		model := p.t.goName
+		if rel := relationOf(pg, p.ns); rel != "" && rel != p.t.name {
+			model = "" // a linked model's table (a policy link's lock)
+			for _, l := range p.links {
+				if l.targetTable == rel {
+					model = l.goTarget
+				}
+			}
+			if model == "" {
+				return false, false, notInstalled(p.ns, "", rel, pg)
+			}
+		}
+		return false, false, notInstalled(p.ns, model, "", pg)
+	}
 	if err != nil {
 		return false, false, fmt.Errorf("custommodel: %s: %w", p.t.goName, err)
 	}
@@ -700,8 +717,9 @@ func tableOf(rt reflect.Type, s *schema.Schema) (*table, error) {
 	var v any
 	switch classify(rt) {
 	case kindSDK, kindExtension:
-		v = declErr(rt.Name(), "", "is an SDK model or an SDK model extension: it reads a read-only platform table",
-			"GetOrCreate and UpdateOrCreate write rows; call them with custom models (structs embedding custommodel.CustomModel), and read platform tables with First or Find")
+		v = &DeclarationError{Model: rt.Name(), Problem: "is an SDK model or an SDK model extension: it reads a read-only platform table",
+			Fix:  "GetOrCreate and UpdateOrCreate write rows; call them with custom models (structs embedding custommodel.CustomModel), and read platform tables with First or Find",
+			Kind: ErrReadOnlyModel}
 	default:
 		if err := checkKind(rt); err != nil {
 			v = err
