@@ -105,6 +105,9 @@ func ListWithAttributes(ctx context.Context, db *gorm.DB, typ string, opts LoadO
 // Hub.Attributes: every other attribute is returned, with an error that
 // wraps ErrInvalidValue and names each such attribute and its hub.
 func Load(ctx context.Context, db *gorm.DB, hubs []*Hub, opts LoadOptions) ([]HubWithAttributes, error) {
+	if db == nil {
+		return nil, ErrNilDB
+	}
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
