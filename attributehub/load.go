@@ -105,9 +105,6 @@ func ListWithAttributes(ctx context.Context, db *gorm.DB, typ string, opts LoadO
 // Hub.Attributes: every other attribute is returned, with an error that
 // wraps ErrInvalidValue and names each such attribute and its hub.
 func Load(ctx context.Context, db *gorm.DB, hubs []*Hub, opts LoadOptions) ([]HubWithAttributes, error) {
-	if db == nil {
-		return nil, ErrNilDB
-	}
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
@@ -123,6 +120,9 @@ func Load(ctx context.Context, db *gorm.DB, hubs []*Hub, opts LoadOptions) ([]Hu
 			ids = append(ids, h.DBID)
 		}
 		byID[h.DBID] = append(byID[h.DBID], i)
+	}
+	if db == nil {
+		return nil, ErrNilDB
 	}
 	if len(hubs) == 0 {
 		return out, nil

@@ -210,4 +210,16 @@
 // MaxBulkRows rows per write), refused before anything is written, and
 // refuses a decimal that its numeric(p,s) column would round or cannot hold
 // (*DecimalError), as GetOrCreate and UpdateOrCreate do.
+//
+// # Errors
+//
+// Every error this package makes starts with "custommodel: " and matches a
+// sentinel with errors.Is; where PostgreSQL refused, errors.As still finds
+// the driver's *pgconn.PgError. Besides those above: a write of an SDK
+// model or an extension of one (GORM's Create, Save, Update, Delete through
+// a DB with RegisterCallbacks, refused before any round trip; GetOrCreate,
+// UpdateOrCreate, Delete) matches ErrReadOnlyModel; a statement on a custom
+// model whose table the namespace lacks (the model was not passed to
+// Install) is a *NotInstalledError matching ErrModelNotInstalled that names
+// the model; a nil *gorm.DB is ErrNilDB.
 package custommodel
