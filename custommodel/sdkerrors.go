@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 	"gorm.io/gorm/schema"
 
 	"github.com/canvas-sdk-go/customdata/internal/scope"
+	"github.com/canvas-sdk-go/customdata/sdkmodel"
 )
 
 // Sentinels for the misuses of models that PostgreSQL would otherwise
@@ -35,6 +37,7 @@ var (
 const (
 	readOnlyCallback     = "customdata:read_only_models"
 	notInstalledCallback = "customdata:model_not_installed"
+	platformCallback     = "customdata:platform_write_refused"
 )
 
 // registerModelCallbacks installs the callbacks that refuse writes of SDK
@@ -67,6 +70,20 @@ func registerModelCallbacks(db *gorm.DB) error {
 	if cb.Row().Get(notInstalledCallback) == nil {
 		errs = append(errs, cb.Row().Register(notInstalledCallback, translateNotInstalled))
 	}
+	// Writes GORM cannot see as model writes (Exec, Table("...")) reach
+	// PostgreSQL, which refuses them (42501) on a platform table.
+	if cb.Raw().Get(platformCallback) == nil {
+		errs = append(errs, cb.Raw().Register(platformCallback, translatePlatformWrite))
+	}
+	if cb.Create().Get(platformCallback) == nil {
+		errs = append(errs, cb.Create().Register(platformCallback, translatePlatformWrite))
+	}
+	if cb.Update().Get(platformCallback) == nil {
+		errs = append(errs, cb.Update().Register(platformCallback, translatePlatformWrite))
+	}
+	if cb.Delete().Get(platformCallback) == nil {
+		errs = append(errs, cb.Delete().Register(platformCallback, translatePlatformWrite))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("custommodel: register model callbacks: %w", err)
 	}
@@ -87,6 +104,37 @@ func refuseSDKWrite(op string) func(*gorm.DB) {
 func readOnlyError(model, op string) error {
 	return fmt.Errorf("%w: cannot %s %s rows: %s is an SDK model (or an extension of one) and reads a platform table that only the platform writes; "+
 		"store the plugin's own data in a custom model (a struct embedding custommodel.CustomModel)", ErrReadOnlyModel, op, model, model)
+}
+
+// platformTables is the set of sdkmodel's platform tables.
+var platformTables = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, t := range sdkmodel.PlatformTables() {
+		m[t] = true
+	}
+	return m
+})
+
+// deniedTable finds the table in PostgreSQL's 42501 message (permission
+// denied for table name).
+var deniedTable = regexp.MustCompile(`permission denied for table "?([^"\s]+)"?`)
+
+// translatePlatformWrite wraps PostgreSQL's refusal (42501) of a write to
+// a platform table with ErrReadOnlyModel, keeping the *pgconn.PgError.
+func translatePlatformWrite(db *gorm.DB) {
+	if db.Error == nil || errors.Is(db.Error, ErrReadOnlyModel) {
+		return
+	}
+	var pg *pgconn.PgError
+	if !errors.As(db.Error, &pg) || pg.Code != "42501" {
+		return
+	}
+	m := deniedTable.FindStringSubmatch(pg.Message)
+	if m == nil || !platformTables()[m[1]] {
+		return
+	}
+	db.Error = fmt.Errorf("%w: PostgreSQL refused a write to platform table %q, which only the platform writes; "+
+		"store the plugin's own data in a custom model (a struct embedding custommodel.CustomModel): %w", ErrReadOnlyModel, m[1], db.Error)
 }
 
 // missingRelation finds the relation named in PostgreSQL's 42P01 message

@@ -182,3 +182,57 @@ func TestNilDB(t *testing.T) {
 		})
 	}
 }
+
+// TestPlatformWriteRefusedByPostgreSQL: a write GORM cannot see as a model
+// write (Exec, Table(...)) reaches PostgreSQL, whose refusal (42501) on a
+// platform table is reported as ErrReadOnlyModel with the PgError kept.
+func TestPlatformWriteRefusedByPostgreSQL(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, quickStartNS, &NoteTag{})
+	note := e.seedNote(t)
+	role := "customdata_ro_" + e.d.Name // roles are per cluster: one per test database
+	require.NoError(t, e.d.DB.Exec(`CREATE ROLE "`+role+`" NOLOGIN`).Error)
+	t.Cleanup(func() {
+		_ = e.d.DB.Exec(`DROP OWNED BY "` + role + `"`).Error
+		_ = e.d.DB.Exec(`DROP ROLE IF EXISTS "` + role + `"`).Error
+	})
+	table := sdkmodel.Schema + "." + sdkmodel.NoteTable
+	require.NoError(t, e.d.DB.Exec(`GRANT USAGE ON SCHEMA `+sdkmodel.Schema+` TO "`+role+`"`).Error)
+	require.NoError(t, e.d.DB.Exec(`GRANT SELECT ON `+table+` TO "`+role+`"`).Error)
+	asRole := func(fn func(tx *gorm.DB) error) error {
+		return e.db.Transaction(func(tx *gorm.DB) error {
+			require.NoError(t, tx.Exec(`SET LOCAL ROLE "`+role+`"`).Error)
+			return fn(tx)
+		})
+	}
+	cases := []struct {
+		name  string
+		write func(tx *gorm.DB) error
+	}{
+		{"Exec UPDATE", func(tx *gorm.DB) error {
+			return tx.Exec(`UPDATE `+table+` SET title = 'x' WHERE dbid = ?`, note.DBID).Error
+		}},
+		{"Exec DELETE", func(tx *gorm.DB) error { return tx.Exec(`DELETE FROM `+table+` WHERE dbid = ?`, note.DBID).Error }},
+		{"Table().Updates", func(tx *gorm.DB) error {
+			return tx.Table(table).Where("dbid = ?", note.DBID).Updates(map[string]any{"title": "x"}).Error
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := asRole(c.write)
+			require.ErrorIs(t, err, custommodel.ErrReadOnlyModel)
+			assert.ErrorContains(t, err, `platform table "`+sdkmodel.NoteTable+`"`)
+			var pg *pgconn.PgError
+			require.True(t, errors.As(err, &pg))
+			assert.Equal(t, "42501", pg.Code)
+		})
+	}
+	// A read as that role works, and a refusal on another table is left as
+	// PostgreSQL's.
+	require.NoError(t, asRole(func(tx *gorm.DB) error { var n sdkmodel.Note; return tx.First(&n, note.DBID).Error }))
+	err := asRole(func(tx *gorm.DB) error {
+		return tx.Exec(`UPDATE ` + quickStartNS + `.notetag SET tagged_by = 'x'`).Error
+	})
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, custommodel.ErrReadOnlyModel)
+}
