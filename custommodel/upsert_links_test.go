@@ -187,3 +187,48 @@ func TestUpsertDuringCascade(t *testing.T) {
 		})
 	}
 }
+
+// TestGetOrCreateConcurrentWithPolicyLink: 64 concurrent GetOrCreate
+// calls for one new row with a policy link get that one row, no error,
+// exactly one of them created.
+func TestGetOrCreateConcurrentWithPolicyLink(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, delNS, delModels...)
+	ctx := context.Background()
+	_, teams, _ := seedOrg(t, e.db, "race")
+	sqlDB, err := e.db.DB()
+	require.NoError(t, err)
+	sqlDB.SetMaxOpenConns(64)
+	key := nextMemberKey()
+	const n = 64
+	var (
+		wg      sync.WaitGroup
+		start   = make(chan struct{})
+		errs    = make([]error, n)
+		created = make([]bool, n)
+		rows    = make([]*DelMember, n)
+	)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			rows[i], created[i], errs[i] = custommodel.GetOrCreate(ctx, e.db, custommodel.Lookup{"dbid": key}, &DelMember{TeamID: teams[0].DBID, Name: "racer"})
+		}()
+	}
+	close(start)
+	wg.Wait()
+	nCreated := 0
+	for i := range n {
+		require.NoError(t, errs[i], "goroutine %d", i)
+		assert.Equal(t, key, rows[i].DBID)
+		assert.Equal(t, teams[0].DBID, rows[i].TeamID)
+		if created[i] {
+			nCreated++
+		}
+	}
+	assert.Equal(t, 1, nCreated)
+	var count int64
+	require.NoError(t, e.db.Model(&DelMember{}).Where("dbid = ?", key).Count(&count).Error)
+	assert.EqualValues(t, 1, count)
+}
