@@ -3,6 +3,7 @@ package custommodel_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -11,6 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/canvas-sdk-go/customdata/custommodel"
+	"github.com/canvas-sdk-go/customdata/internal/scope"
+	"github.com/canvas-sdk-go/customdata/internal/testdb"
 )
 
 // memberKeys hands out explicit dbids for GetOrCreate lookups by primary
@@ -231,4 +234,90 @@ func TestGetOrCreateConcurrentWithPolicyLink(t *testing.T) {
 	var count int64
 	require.NoError(t, e.db.Model(&DelMember{}).Where("dbid = ?", key).Count(&count).Error)
 	assert.EqualValues(t, 1, count)
+}
+
+// TestUpsertPolicyLinkOneStatement: with a policy link set, GetOrCreate
+// (found or created) and UpdateOrCreate are still one statement each, and
+// it takes the FOR KEY SHARE lock; with the link unset, no lock.
+func TestUpsertPolicyLinkOneStatement(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, delNS, delModels...)
+	_, teams, _ := seedOrg(t, e.db, "stmts")
+	sqlDB, err := e.d.DB.DB()
+	require.NoError(t, err)
+	rec := &sqlRecorder{}
+	db, err := scope.Open(sqlDB, delNS, scope.Options{Logger: rec})
+	require.NoError(t, err)
+	require.NoError(t, custommodel.RegisterCallbacks(db))
+	key := nextMemberKey()
+	cases := []struct {
+		name    string
+		call    func() error
+		locking bool
+	}{
+		{"GetOrCreate creates", func() error {
+			_, created, err := custommodel.GetOrCreate(ctx, db, custommodel.Lookup{"dbid": key}, &DelMember{TeamID: teams[0].DBID})
+			assert.True(t, created)
+			return err
+		}, true},
+		{"GetOrCreate finds", func() error {
+			_, created, err := custommodel.GetOrCreate(ctx, db, custommodel.Lookup{"dbid": key}, &DelMember{TeamID: teams[0].DBID})
+			assert.False(t, created)
+			return err
+		}, true},
+		{"UpdateOrCreate updates", func() error {
+			_, created, err := custommodel.UpdateOrCreate(ctx, db, custommodel.Lookup{"dbid": key}, &DelMember{TeamID: teams[1].DBID})
+			assert.False(t, created)
+			return err
+		}, true},
+		{"GetOrCreate with the link unset", func() error {
+			_, _, err := custommodel.GetOrCreate(ctx, db, custommodel.Lookup{"dbid": nextMemberKey()}, &DelMember{})
+			return err
+		}, false},
+	}
+	for _, c := range cases {
+		rec.take()
+		require.NoError(t, c.call(), c.name)
+		stmts := rec.take()
+		require.Len(t, stmts, 1, "%s: %v", c.name, stmts)
+		assert.Equal(t, c.locking, strings.Contains(stmts[0], "FOR KEY SHARE"), c.name)
+	}
+}
+
+// BenchmarkGetOrCreatePolicyLink: the cost of locking a policy link in
+// GetOrCreate's statement, side by side with the same model and the link
+// left unset (no lock), for a new row and for an existing one.
+func BenchmarkGetOrCreatePolicyLink(b *testing.B) {
+	ctx := context.Background()
+	d := testdb.NewFixture(b)
+	db := d.Scoped(b, delNS)
+	require.NoError(b, custommodel.RegisterCallbacks(db))
+	applyDDL(b, d.DB, delNS, delModels...)
+	org := &DelOrg{Name: "bench"}
+	require.NoError(b, db.Create(org).Error)
+	team := &DelTeam{OrgID: org.DBID}
+	require.NoError(b, db.Create(team).Error)
+	for _, v := range []struct {
+		name   string
+		teamID int64
+	}{{"link_unset", 0}, {"link_set", team.DBID}} {
+		b.Run("miss/"+v.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, created, err := custommodel.GetOrCreate(ctx, db, custommodel.Lookup{"dbid": nextMemberKey()}, &DelMember{TeamID: v.teamID}); err != nil || !created {
+					b.Fatal(err, created)
+				}
+			}
+		})
+		key := nextMemberKey()
+		_, _, err := custommodel.GetOrCreate(ctx, db, custommodel.Lookup{"dbid": key}, &DelMember{TeamID: v.teamID})
+		require.NoError(b, err)
+		b.Run("hit/"+v.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, created, err := custommodel.GetOrCreate(ctx, db, custommodel.Lookup{"dbid": key}, &DelMember{TeamID: v.teamID}); err != nil || created {
+					b.Fatal(err, created)
+				}
+			}
+		})
+	}
 }
