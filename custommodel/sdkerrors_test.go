@@ -133,6 +133,7 @@ func TestModelNotInstalled(t *testing.T) {
 		{"GORM Create whose policy link's model is missing", "DelOrg", func() error {
 			return other.db.Create(&DelTeam{OrgID: 1}).Error
 		}},
+		{"Joins a model that is missing", "DelOrg", func() error { var ts []DelTeam; return other.db.Joins("Org").Find(&ts).Error }},
 		{"GetOrCreate whose policy link's model is missing", "DelOrg", func() error {
 			_, _, err := custommodel.GetOrCreate(ctx, other.db, custommodel.Lookup{"dbid": int64(5)}, &DelTeam{OrgID: 1})
 			return err
