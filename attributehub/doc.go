@@ -14,7 +14,9 @@
 // Every function works on a namespace-scoped *gorm.DB (a namespace handle's
 // DB(ctx)); every statement names its tables schema-qualified and passes
 // values as bind parameters. Writes go through that DB, so a read handle's
-// DB refuses them.
+// DB refuses them. A nil DB is refused with ErrNilDB, and a DB that is not
+// bound to a namespace (the platform's own connection, say) with an error
+// that says so.
 //
 // # Hubs
 //

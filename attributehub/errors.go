@@ -38,6 +38,10 @@ var (
 	ErrInvalidQuery = errors.New("attributehub: invalid query")
 	// ErrTypeMismatch is matched (errors.Is) by every *TypeMismatchError.
 	ErrTypeMismatch = errors.New("attributehub: attribute type mismatch")
+	// ErrNilDB: a function was given a nil *gorm.DB. (A DB that is not nil
+	// but not bound to a namespace is refused with another error, which
+	// says so.)
+	ErrNilDB = errors.New("attributehub: nil *gorm.DB (pass the DB of a namespace handle)")
 )
 
 // TypeMismatchError reports that a stored attribute cannot be read as the Go

@@ -190,7 +190,7 @@ func (f Field) like(o op, pre, s, post string) Condition {
 		return c
 	}
 	if _, err := encodeText(s, true); err != nil {
-		c.err = fmt.Errorf("Where(%q) %s: %w", f.name, o, err)
+		c.err = fmt.Errorf("%w (in Where(%q) %s)", err, f.name, o)
 		return c
 	}
 	c.values = []string{pre + likeEscaper.Replace(s) + post}
@@ -220,7 +220,7 @@ func (f Field) JSONContains(v any) Condition {
 	}
 	text, err := jsonOperand(v)
 	if err != nil {
-		c.err = fmt.Errorf("Where(%q).JSONContains: %w", f.name, err)
+		c.err = fmt.Errorf("%w (in Where(%q).JSONContains)", err, f.name)
 		return c
 	}
 	c.values = []string{text}
@@ -271,7 +271,7 @@ func (f Field) pathCompare(o op, v any) Condition {
 	}
 	e, err := encodeOperand(v)
 	if err != nil {
-		c.err = fmt.Errorf("Where(%q).Path(%s) %s: %w", f.name, quoteAll(f.path), o, err)
+		c.err = fmt.Errorf("%w (in Where(%q).Path(%s) %s)", err, f.name, quoteAll(f.path), o)
 		return c
 	}
 	if o != opEq && e.kind != KindInt && e.kind != KindDecimal && e.kind != KindText {
@@ -281,7 +281,7 @@ func (f Field) pathCompare(o op, v any) Condition {
 	}
 	text, err := pathOperand(e, v)
 	if err != nil {
-		c.err = fmt.Errorf("Where(%q).Path(%s) %s: %w", f.name, quoteAll(f.path), o, err)
+		c.err = fmt.Errorf("%w (in Where(%q).Path(%s) %s)", err, f.name, quoteAll(f.path), o)
 		return c
 	}
 	c.values = []string{text}
@@ -304,7 +304,7 @@ func (f Field) pathIn(vs []any) Condition {
 				continue
 			}
 		}
-		c.err = fmt.Errorf("Where(%q).Path(%s).In: value %d: %w", f.name, quoteAll(f.path), i, err)
+		c.err = fmt.Errorf("%w (in Where(%q).Path(%s).In: value %d)", err, f.name, quoteAll(f.path), i)
 		return c
 	}
 	return c

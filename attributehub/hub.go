@@ -47,6 +47,9 @@ type tables struct {
 }
 
 func tablesOf(db *gorm.DB) (tables, error) {
+	if db == nil {
+		return tables{}, ErrNilDB
+	}
 	ns, err := scope.Namespace(db)
 	if err != nil {
 		return tables{}, fmt.Errorf("attributehub: %w", err)
@@ -82,6 +85,9 @@ func checkHub(typ, id string) error {
 
 // prepare validates typ and id and resolves db's tables.
 func prepare(db *gorm.DB, typ, id string) (tables, error) {
+	if db == nil {
+		return tables{}, ErrNilDB
+	}
 	if err := checkHub(typ, id); err != nil {
 		return tables{}, err
 	}

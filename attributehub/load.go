@@ -121,6 +121,9 @@ func Load(ctx context.Context, db *gorm.DB, hubs []*Hub, opts LoadOptions) ([]Hu
 		}
 		byID[h.DBID] = append(byID[h.DBID], i)
 	}
+	if db == nil {
+		return nil, ErrNilDB
+	}
 	if len(hubs) == 0 {
 		return out, nil
 	}

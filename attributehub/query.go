@@ -133,7 +133,7 @@ func (f Field) In(vs ...any) Condition {
 	for i, v := range vs {
 		e, err := encodeOperand(v)
 		if err != nil {
-			c.err = fmt.Errorf("Where(%q).In: value %d: %w", f.name, i, err)
+			c.err = fmt.Errorf("%w (in Where(%q).In: value %d)", err, f.name, i)
 			return c
 		}
 		if e.kind == KindNull {
@@ -162,7 +162,7 @@ func (f Field) compare(o op, v any) Condition {
 	}
 	e, err := encodeOperand(v)
 	if err != nil {
-		c.err = fmt.Errorf("Where(%q) %s: %w", f.name, o, err)
+		c.err = fmt.Errorf("%w (in Where(%q) %s)", err, f.name, o)
 		return c
 	}
 	c.kind = e.kind

@@ -324,23 +324,26 @@ func (d Deleted) Total() int64 {
 //  4. SET_NULL links are set to NULL, then the collected rows are deleted,
 //     the most distant links first and the rows passed last.
 //
-// A row created or relinked through GORM while Delete runs cannot escape:
-// the callbacks of RegisterCallbacks make such a write lock the row its
-// policy link points to (FOR KEY SHARE) and refuse a link to a missing
-// row, so it either commits before Delete locks the row (and is collected)
+// A row created or relinked through GORM, GetOrCreate or UpdateOrCreate
+// while Delete runs cannot escape: such a write locks the row its policy
+// link points to (FOR KEY SHARE; for GORM, through the callbacks of
+// RegisterCallbacks) and refuses a link to a missing row, so it either commits before Delete locks the row (and is collected)
 // or waits and is refused with ErrMissingLink. Links to SDK models have no
 // policy: the platform deletes those rows, not plugins. GORM's model hooks
 // (BeforeDelete, AfterDelete) are not run for the collected rows.
 func Delete(ctx context.Context, db *gorm.DB, rows any) (Deleted, error) {
 	res := Deleted{Rows: map[string]int64{}, Nulled: map[string]int64{}}
 	if db == nil {
-		return res, errors.New("custommodel: nil *gorm.DB (use the DB of a namespace handle)")
+		return res, fmt.Errorf("%w: Delete", ErrNilDB)
 	}
 	ns, err := scope.Namespace(db)
 	if err != nil {
 		return res, fmt.Errorf("custommodel: %w", err)
 	}
 	rt, ok := structType(rows)
+	if ok && (classify(rt) == kindSDK || classify(rt) == kindExtension) {
+		return res, readOnlyError(rt.Name(), "delete")
+	}
 	if !ok || classify(rt) != kindCustom {
 		return res, fmt.Errorf("%w: Delete takes custom model rows (*T, []T, []*T or *[]T of a struct embedding custommodel.CustomModel), not %T", ErrDeclaration, rows)
 	}
@@ -366,6 +369,9 @@ func Delete(ctx context.Context, db *gorm.DB, rows any) (Deleted, error) {
 		c.tx = tx
 		return c.run(rt, t, keys)
 	})
+	if undefinedTable(err) {
+		err = notInstalled(ns, t.goName, "", err)
+	}
 	if err != nil {
 		return Deleted{Rows: map[string]int64{}, Nulled: map[string]int64{}}, err
 	}

@@ -161,11 +161,12 @@
 // whole: through RegisterCallbacks, GORM's Create, Save and Updates of a
 // row whose policy link is set lock the row it points to (FOR KEY SHARE) in
 // the write's transaction and refuse a link to a missing row
-// (ErrMissingLink). A row created while its target is being deleted is
-// therefore either deleted with it or refused: no orphan. Links without a
-// policy (DO_NOTHING) are not checked, as before. Writes that bypass GORM's
-// callbacks (raw SQL, GetOrCreate and UpdateOrCreate, another SDK) take no
-// such lock.
+// (ErrMissingLink). GetOrCreate and UpdateOrCreate take the same lock
+// inside their one statement and refuse likewise. A row created while its
+// target is being deleted is therefore either deleted with it or refused:
+// no orphan. Links without a policy (DO_NOTHING), and links left at their
+// zero value, are not checked. Writes that bypass the SDK (raw SQL,
+// another SDK) take no such lock.
 //
 // Delete applies the policies of every model it knows: those passed to DDL
 // or Register in this process, those used by this package (GetOrCreate,
@@ -209,4 +210,16 @@
 // MaxBulkRows rows per write), refused before anything is written, and
 // refuses a decimal that its numeric(p,s) column would round or cannot hold
 // (*DecimalError), as GetOrCreate and UpdateOrCreate do.
+//
+// # Errors
+//
+// Every error this package makes starts with "custommodel: " and matches a
+// sentinel with errors.Is; where PostgreSQL refused, errors.As still finds
+// the driver's *pgconn.PgError. Besides those above: a write of an SDK
+// model or an extension of one (GORM's Create, Save, Update, Delete through
+// a DB with RegisterCallbacks, refused before any round trip; GetOrCreate,
+// UpdateOrCreate, Delete) matches ErrReadOnlyModel; a statement on a custom
+// model whose table the namespace lacks (the model was not passed to
+// Install) is a *NotInstalledError matching ErrModelNotInstalled that names
+// the model; a nil *gorm.DB is ErrNilDB.
 package custommodel

@@ -43,7 +43,7 @@ var ErrExistingTable = errors.New("custommodel: model contradicts the existing t
 // models' own declaration errors are DDL's.
 func CheckExisting(ctx context.Context, db *gorm.DB, namespace string, models ...any) error {
 	if db == nil {
-		return errors.New("custommodel: CheckExisting: nil *gorm.DB")
+		return fmt.Errorf("%w: CheckExisting", ErrNilDB)
 	}
 	tables, err := parseModels(namespace, models)
 	if err != nil {

@@ -37,7 +37,7 @@ func (e *env) apply(t *testing.T, models ...any) {
 	applyDDL(t, e.d.DB, e.ns, models...)
 }
 
-func applyDDL(t *testing.T, admin *gorm.DB, ns string, models ...any) {
+func applyDDL(t testing.TB, admin *gorm.DB, ns string, models ...any) {
 	t.Helper()
 	if len(models) == 0 {
 		return

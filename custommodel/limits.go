@@ -48,12 +48,16 @@ const limitsCallback = "customdata:limits"
 // first batch is written. Spare capacity of that slice counts as rows:
 // pass slices.Clip(rows) if it may have any.
 //
+// It refuses GORM writes of SDK models and their extensions before any
+// round trip (ErrReadOnlyModel), and reports a statement on a custom model
+// whose table the namespace lacks as ErrModelNotInstalled.
+//
 // It also installs the callbacks of the delete policies (see Delete): a
 // write that sets a policy link locks the row it points to, and db.Delete
 // applies the policies of the links to the rows it deletes.
 func RegisterCallbacks(db *gorm.DB) error {
 	if db == nil {
-		return fmt.Errorf("custommodel: RegisterCallbacks: nil *gorm.DB")
+		return fmt.Errorf("%w: RegisterCallbacks", ErrNilDB)
 	}
 	cb := db.Callback()
 	if cb.Create().Get(limitsCallback) == nil {
@@ -65,6 +69,9 @@ func RegisterCallbacks(db *gorm.DB) error {
 		if err := cb.Update().After("gorm:before_update").Before("gorm:save_before_associations").Register(limitsCallback, checkLimitsCallback); err != nil {
 			return fmt.Errorf("custommodel: register update callback: %w", err)
 		}
+	}
+	if err := registerModelCallbacks(db); err != nil { // SDK models read-only, models not installed (sdkerrors.go)
+		return err
 	}
 	return registerPolicyCallbacks(db) // delete policies and their links (delete_callbacks.go)
 }

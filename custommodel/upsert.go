@@ -88,6 +88,14 @@ const createdColumn = "customdata_created"
 // but does not match the lookup gives ErrConflict; limit breaches give
 // *LimitError. Models must be custom models: SDK models and their
 // extensions are read-only.
+//
+// When the new row sets a link with a delete policy (see Delete), the
+// statement also locks the row the link points to (FOR KEY SHARE, inside
+// the INSERT's condition, so still one statement), as GORM's Create does
+// through RegisterCallbacks: a concurrent Delete either waits and then
+// deletes the new row with its target, or has deleted the target and the
+// call is refused with ErrMissingLink, nothing written. Telling a missing
+// target from a conflict costs one more statement, on that path only.
 func GetOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, defaults *T) (*T, bool, error) {
 	p, err := prepare[T](ctx, db, lookup, defaults)
 	if err != nil {
@@ -122,6 +130,11 @@ func GetOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, default
 		}
 		if found {
 			return row, created, nil
+		}
+		if len(p.links) > 0 { // a link's target may be missing: no retry helps then
+			if err := p.missingLink(); err != nil {
+				return nil, false, err
+			}
 		}
 	}
 	return nil, false, fmt.Errorf("%w: %s: the new row collides with an existing row on the primary key or a unique index, and no row matches the lookup (%s); look the existing row up by that key",
@@ -170,6 +183,10 @@ func (p *plan) getOnly(dest any, refused error) error {
 // other lookup columns is left alone and gives ErrConflict, as does a new
 // or updated row that collides with another row on a unique index other
 // than the lookup's key (the *pgconn.PgError stays in the chain).
+//
+// Links with a delete policy that values sets (non-zero) are locked as in
+// GetOrCreate, whether the row is then inserted or updated, and a missing
+// target refuses the call with ErrMissingLink, nothing written.
 func UpdateOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, values *T, columns ...string) (*T, bool, error) {
 	p, err := prepare[T](ctx, db, lookup, values)
 	if err != nil {
@@ -193,6 +210,11 @@ func UpdateOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, valu
 		return nil, false, err
 	}
 	if !found {
+		if len(p.links) > 0 {
+			if err := p.missingLink(); err != nil {
+				return nil, false, err
+			}
+		}
 		return nil, false, p.conflict()
 	}
 	return row, created, nil
@@ -212,6 +234,8 @@ type plan struct {
 	values  map[string]any // column -> driver value, from the built row
 	rowRV   reflect.Value  // the row to insert
 	modelTy reflect.Type
+	ns      string
+	links   []policyLink // the policy links the row sets (non-zero), locked by the write
 }
 
 func (p *plan) lookupNames() []string {
@@ -224,7 +248,7 @@ func (p *plan) lookupNames() []string {
 
 func prepare[T any](ctx context.Context, db *gorm.DB, lookup Lookup, base *T) (*plan, error) {
 	if db == nil {
-		return nil, errors.New("custommodel: nil *gorm.DB (use the DB of a namespace handle)")
+		return nil, ErrNilDB
 	}
 	ns, err := scope.Namespace(db)
 	if err != nil {
@@ -247,7 +271,7 @@ func prepare[T any](ctx context.Context, db *gorm.DB, lookup Lookup, base *T) (*
 	// The cached table holds no schema; take the fields from this
 	// statement's schema.
 	field := func(c *column) *schema.Field { return stmt.Schema.FieldsByDBName[c.name] }
-	p := &plan{ctx: ctx, db: tx, t: t, qt: sqlident.Quote(ns, t.name), modelTy: rt, values: map[string]any{}}
+	p := &plan{ctx: ctx, db: tx, t: t, ns: ns, qt: sqlident.Quote(ns, t.name), modelTy: rt, values: map[string]any{}}
 	_, p.inTx = tx.Statement.ConnPool.(gorm.TxCommitter)
 
 	if len(lookup) == 0 {
@@ -329,10 +353,53 @@ func prepare[T any](ctx context.Context, db *gorm.DB, lookup Lookup, base *T) (*
 			continue
 		}
 		p.insert = append(p.insert, c)
-		v, _ := field(c).ValueOf(ctx, row)
+		v, zero := field(c).ValueOf(ctx, row)
 		p.values[c.name] = v
+		// A set link with a delete policy is locked by the write, as
+		// GORM's Create locks it (delete_callbacks.go); a zero or nil link
+		// is not checked there either.
+		for _, l := range t.policies {
+			if l.column == c.name && !zero && !isNil(v) {
+				p.links = append(p.links, l)
+			}
+		}
 	}
 	return p, nil
+}
+
+// linkLocks returns the condition that makes a write depend on the rows
+// its policy links point to: each is locked FOR KEY SHARE in the write's
+// own statement, so a concurrent Delete either waits for the write (and
+// then collects the new row) or has deleted the target (and the write
+// inserts nothing). Empty when the row sets no policy link.
+func (p *plan) linkLocks() (string, []any) {
+	var b strings.Builder
+	args := make([]any, 0, len(p.links))
+	for _, l := range p.links {
+		key := sqlident.Quote(l.targetKey)
+		b.WriteString(" AND EXISTS (SELECT 1 FROM " + sqlident.Quote(p.ns, l.targetTable) + " WHERE " + key + " = ? FOR KEY SHARE)")
+		args = append(args, p.values[l.column])
+	}
+	return b.String(), args
+}
+
+// missingLink is called when a write with policy links returned no row: it
+// reports the first link whose target row does not exist (ErrMissingLink),
+// or nil when all exist (the miss had another cause).
+func (p *plan) missingLink() error {
+	for _, l := range p.links {
+		var n int64
+		v := p.values[l.column]
+		err := p.db.Raw(`SELECT count(*) FROM `+sqlident.Quote(p.ns, l.targetTable)+` WHERE `+sqlident.Quote(l.targetKey)+` = ?`, v).Scan(&n).Error
+		if err != nil {
+			return fmt.Errorf("custommodel: %s.%s: look up the linked %s row: %w", p.t.goName, l.field, l.goTarget, err)
+		}
+		if n == 0 {
+			return fmt.Errorf("%w: %s.%s = %v: no %s row has %s %v (deleted meanwhile?); a link with on_delete:%s must point to an existing row; nothing was written",
+				ErrMissingLink, p.t.goName, l.field, deref(v), l.goTarget, l.targetKey, deref(v), l.policy)
+		}
+	}
+	return nil
 }
 
 func (p *plan) setUpdateColumns(columns []string) error {
@@ -402,11 +469,12 @@ func (p *plan) getOrCreateSQL() (string, []any) {
 	sel, selArgs := p.selectSQL()
 	cols, marks, insArgs := p.insertColumns()
 	all := p.columnList("")
+	locks, lockArgs := p.linkLocks()
 	q := `WITH "customdata_found" AS (` + sel + `), "customdata_made" AS (INSERT INTO ` + p.qt + ` (` + cols + `) SELECT ` + marks +
-		` WHERE NOT EXISTS (SELECT 1 FROM "customdata_found") ON CONFLICT DO NOTHING RETURNING ` + all + `)` +
+		` WHERE NOT EXISTS (SELECT 1 FROM "customdata_found")` + locks + ` ON CONFLICT DO NOTHING RETURNING ` + all + `)` +
 		` SELECT ` + all + `, false AS ` + sqlident.Quote(createdColumn) + ` FROM "customdata_found"` +
 		` UNION ALL SELECT ` + all + `, true FROM "customdata_made"`
-	return q, append(selArgs, insArgs...)
+	return q, append(append(selArgs, insArgs...), lockArgs...)
 }
 
 // insertSQL builds UpdateOrCreate's INSERT ... ON CONFLICT (<key>) DO
@@ -416,7 +484,15 @@ func (p *plan) insertSQL() (string, []any) {
 	cols, marks, args := p.insertColumns()
 	// "( " with a space: GORM expands a slice bound to a "(?" into one
 	// placeholder per element, which would split a json.RawMessage.
-	b.WriteString("INSERT INTO " + p.qt + " AS \"cur\" (" + cols + ") VALUES ( " + marks + ") ON CONFLICT (")
+	if len(p.links) == 0 {
+		b.WriteString("INSERT INTO " + p.qt + " AS \"cur\" (" + cols + ") VALUES ( " + marks + ") ON CONFLICT (")
+	} else {
+		// The row's policy links are locked in this statement (linkLocks):
+		// with a target missing, it neither inserts nor updates.
+		locks, lockArgs := p.linkLocks()
+		b.WriteString("INSERT INTO " + p.qt + " AS \"cur\" (" + cols + ") SELECT " + marks + " WHERE true" + locks + " ON CONFLICT (")
+		args = append(args, lockArgs...)
+	}
 	for i, k := range p.key {
 		if i > 0 {
 			b.WriteString(", ")
@@ -490,6 +566,23 @@ func (p *plan) queryOne(q string, args []any, dest any, withCreated bool) (found
 	rows, err := p.start(q, args)
 	if err != nil && !p.inTx && planChanged(err) {
 		rows, err = p.start(q, args)
+	}
+	if undefinedTable(err) {
+		var pg *pgconn.PgError
+		errors.As(err, &pg)
+		model := p.t.goName
+		if rel := relationOf(pg, p.ns); rel != "" && rel != p.t.name {
+			model = "" // a linked model's table (a policy link's lock)
+			for _, l := range p.links {
+				if l.targetTable == rel {
+					model = l.goTarget
+				}
+			}
+			if model == "" {
+				return false, false, notInstalled(p.ns, "", rel, pg)
+			}
+		}
+		return false, false, notInstalled(p.ns, model, "", pg)
 	}
 	if err != nil {
 		return false, false, fmt.Errorf("custommodel: %s: %w", p.t.goName, err)
@@ -624,8 +717,9 @@ func tableOf(rt reflect.Type, s *schema.Schema) (*table, error) {
 	var v any
 	switch classify(rt) {
 	case kindSDK, kindExtension:
-		v = declErr(rt.Name(), "", "is an SDK model or an SDK model extension: it reads a read-only platform table",
-			"GetOrCreate and UpdateOrCreate write rows; call them with custom models (structs embedding custommodel.CustomModel), and read platform tables with First or Find")
+		v = &DeclarationError{Model: rt.Name(), Problem: "is an SDK model or an SDK model extension: it reads a read-only platform table",
+			Fix:  "GetOrCreate and UpdateOrCreate write rows; call them with custom models (structs embedding custommodel.CustomModel), and read platform tables with First or Find",
+			Kind: ErrReadOnlyModel}
 	default:
 		if err := checkKind(rt); err != nil {
 			v = err

@@ -3,6 +3,9 @@ package namespace
 import (
 	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/canvas-sdk-go/customdata/manifest"
 )
 
 // Sentinel errors. Every refusal of this package matches exactly one of them
@@ -10,7 +13,9 @@ import (
 // which plugin, which namespace and how to fix it.
 var (
 	// ErrInvalidNamespace: the name breaks the namespace rule; nothing ran.
-	ErrInvalidNamespace = errors.New("invalid namespace")
+	// It is manifest.ErrInvalidNamespace, so one errors.Is test covers
+	// both packages.
+	ErrInvalidNamespace = manifest.ErrInvalidNamespace
 	// ErrInvalidPlugin: the Plugin passed to Install is malformed.
 	ErrInvalidPlugin = errors.New("invalid plugin")
 	// ErrNamespaceNotFound: no such namespace in this database.
@@ -46,9 +51,12 @@ type AccessError struct {
 	Err       error  // the underlying driver error, if any
 }
 
-// Error implements error.
+// Error implements error: "customdata: " and what happened.
 func (e *AccessError) Error() string {
 	s := e.Msg
+	if !strings.HasPrefix(s, "customdata: ") {
+		s = "customdata: " + s
+	}
 	if e.Err != nil {
 		s += ": " + e.Err.Error()
 	}
@@ -65,37 +73,46 @@ func (e *AccessError) Unwrap() []error {
 
 func who(plugin string) string {
 	if plugin == "" {
-		return "This caller"
+		return "this caller"
 	}
-	return fmt.Sprintf("Plugin %q", plugin)
+	return fmt.Sprintf("plugin %q", plugin)
+}
+
+// secretNames quotes each secret name alone: "a" or "b".
+func secretNames(secrets []string) string {
+	q := make([]string, len(secrets))
+	for i, s := range secrets {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return strings.Join(q, " or ")
 }
 
 func errNotFound(plugin, ns string) error {
 	return &AccessError{Kind: ErrNamespaceNotFound, Plugin: plugin, Namespace: ns,
-		Msg: fmt.Sprintf("%s requested access to custom data namespace %q, which does not exist. "+
-			"A namespace is created by the first install of a plugin with \"access\": \"read_write\"; install that plugin first", who(plugin), ns)}
+		Msg: fmt.Sprintf("%s requested access to custom data namespace %q, which does not exist; "+
+			"a namespace is created by the first install of a plugin with \"access\": \"read_write\"; install that plugin first", who(plugin), ns)}
 }
 
-func errKeyMissing(plugin, ns, secret string) error {
+func errKeyMissing(plugin, ns string, secrets ...string) error {
 	return &AccessError{Kind: ErrKeyMissing, Plugin: plugin, Namespace: ns,
-		Msg: fmt.Sprintf("%s requested access to custom data namespace %q, which already exists, but presented no key. "+
-			"Set the plugin secret %q to the namespace's key (it was returned once when the namespace was created)", who(plugin), ns, secret)}
+		Msg: fmt.Sprintf("%s requested access to custom data namespace %q, which already exists, but presented no key; "+
+			"set the plugin secret %s to the namespace's key (it was returned once when the namespace was created)", who(plugin), ns, secretNames(secrets))}
 }
 
-func errKeyInvalid(plugin, ns, secret string) error {
+func errKeyInvalid(plugin, ns string, secrets ...string) error {
 	return &AccessError{Kind: ErrKeyInvalid, Plugin: plugin, Namespace: ns,
-		Msg: fmt.Sprintf("%s presented an invalid key for custom data namespace %q. "+
-			"Check the plugin secret %q: it must be one of the namespace's current keys", who(plugin), ns, secret)}
+		Msg: fmt.Sprintf("%s presented an invalid key for custom data namespace %q; "+
+			"check the plugin secret %s: it must be one of the namespace's current keys", who(plugin), ns, secretNames(secrets))}
 }
 
 func errReadOnlyKey(plugin, ns string) error {
 	return &AccessError{Kind: ErrReadOnlyKey, Plugin: plugin, Namespace: ns,
-		Msg: fmt.Sprintf("%s requested read_write access to custom data namespace %q but presented a read-only key. "+
-			"Set the plugin secret %q to the namespace's read_write key, or declare \"access\": \"read\"", who(plugin), ns, secretReadWrite)}
+		Msg: fmt.Sprintf("%s requested read_write access to custom data namespace %q but presented a read-only key; "+
+			"set the plugin secret %q to the namespace's read_write key, or declare \"access\": \"read\"", who(plugin), ns, secretReadWrite)}
 }
 
 func errWriteDenied(ns, op string, cause error) error {
 	return &AccessError{Kind: ErrWriteDenied, Namespace: ns, Err: cause,
-		Msg: fmt.Sprintf("write denied: this handle has read access to custom data namespace %q and cannot %s. "+
-			"Open the namespace with its read_write key (a plugin declaring \"access\": \"read_write\") to change data", ns, op)}
+		Msg: fmt.Sprintf("write denied: this handle has read access to custom data namespace %q and cannot %s; "+
+			"open the namespace with its read_write key (a plugin declaring \"access\": \"read_write\") to change data", ns, op)}
 }

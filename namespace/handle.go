@@ -3,12 +3,14 @@ package namespace
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
@@ -71,14 +73,14 @@ func (m *Manager) Open(ctx context.Context, name, key string) (*Handle, error) {
 		return nil, errNotFound("", name)
 	}
 	if key == "" {
-		return nil, errKeyMissing("", name, secretRead+" or "+secretReadWrite)
+		return nil, errKeyMissing("", name, secretRead, secretReadWrite)
 	}
 	level, err := lookupKey(admin, name, key)
 	if err != nil {
 		return nil, fmt.Errorf("customdata: open namespace %q: %w", name, err)
 	}
 	if level == "" {
-		return nil, errKeyInvalid("", name, secretRead+" or "+secretReadWrite)
+		return nil, errKeyInvalid("", name, secretRead, secretReadWrite)
 	}
 	k := poolKey{ns: name, access: level}
 	p, err := m.acquire(ctx, k)
@@ -90,18 +92,62 @@ func (m *Manager) Open(ctx context.Context, name, key string) (*Handle, error) {
 }
 
 // Name returns the namespace.
-func (h *Handle) Name() string { return h.key.ns }
+func (h *Handle) Name() string {
+	if h.invalid() {
+		return ""
+	}
+	return h.key.ns
+}
 
 // Access returns the handle's level: manifest.Read or manifest.ReadWrite.
-func (h *Handle) Access() manifest.Access { return h.key.access }
+func (h *Handle) Access() manifest.Access {
+	if h.invalid() {
+		return ""
+	}
+	return h.key.access
+}
+
+// ErrNilHandle is carried by the DB of, and returned by Close of, a nil
+// *Handle or one not obtained from Manager.Open.
+var ErrNilHandle = errors.New("customdata: nil or zero *namespace.Handle (use the handle Manager.Open returned)")
+
+// invalid reports whether h is nil or was not made by Open.
+func (h *Handle) invalid() bool { return h == nil || h.p == nil || h.p.db == nil }
+
+// errDB is the DB of an invalid handle: it never connects, and every
+// statement on it fails with ErrNilHandle before any round trip.
+var errDB = sync.OnceValue(func() *gorm.DB {
+	db, err := gorm.Open(postgres.New(postgres.Config{Conn: sql.OpenDB(failConnector{})}),
+		&gorm.Config{DisableAutomaticPing: true, SkipDefaultTransaction: true, Logger: logger.Discard})
+	if err != nil { // opening without a ping connects to nothing; keep the error anyway
+		_ = db.AddError(err)
+	}
+	return db
+})
+
+// failConnector refuses every connection.
+type failConnector struct{}
+
+func (failConnector) Connect(context.Context) (driver.Conn, error) { return nil, ErrNilHandle }
+func (failConnector) Driver() driver.Driver                        { return failDriver{} }
+
+type failDriver struct{}
+
+func (failDriver) Open(string) (driver.Conn, error) { return nil, ErrNilHandle }
 
 // DB returns the namespace-scoped *gorm.DB for ctx: custom models resolve to
 // tables in the namespace, and every statement runs as the namespace's
 // reader or writer role. On a read handle every write is refused with
 // ErrWriteDenied, by Go before any round trip and by PostgreSQL for whatever
 // reaches it. After Close (or once the Manager closed the handle's pool:
-// Manager.Close, RotateKeys, Drop), the DB carries ErrHandleClosed.
+// Manager.Close, RotateKeys, Drop), the DB carries ErrHandleClosed. The DB
+// of a nil *Handle carries ErrNilHandle and never connects.
 func (h *Handle) DB(ctx context.Context) *gorm.DB {
+	if h.invalid() {
+		db := errDB().WithContext(ctx)
+		_ = db.AddError(ErrNilHandle)
+		return db
+	}
 	db := h.p.db.WithContext(ctx)
 	select {
 	case <-h.closed:
@@ -116,6 +162,9 @@ func (h *Handle) DB(ctx context.Context) *gorm.DB {
 // Close releases the handle; the pool closes with the last handle of its
 // namespace and level. Close is idempotent.
 func (h *Handle) Close() error {
+	if h.invalid() {
+		return ErrNilHandle
+	}
 	var err error
 	h.once.Do(func() {
 		close(h.closed)

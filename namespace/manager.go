@@ -262,7 +262,7 @@ func (m *Manager) Close() error {
 // validateName applies the manifest's namespace rule before a name touches SQL.
 func validateName(name string) error {
 	if err := manifest.ValidateNamespace(name); err != nil {
-		return fmt.Errorf("customdata: %w: %w", ErrInvalidNamespace, err)
+		return fmt.Errorf("customdata: %w", err) // err matches ErrInvalidNamespace
 	}
 	return nil
 }

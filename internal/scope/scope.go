@@ -26,7 +26,8 @@ import (
 
 // ErrNotScoped is returned by Namespace for a *gorm.DB that was not made by
 // Open (for example the platform's admin connection).
-var ErrNotScoped = errors.New("customdata: this *gorm.DB is not bound to a namespace (use the DB of a namespace handle)")
+// Its text has no prefix: each package wraps it with its own.
+var ErrNotScoped = errors.New("this *gorm.DB is not bound to a namespace (use the DB of a namespace handle)")
 
 // Namer is the GORM naming strategy of a namespace-scoped DB. Table names are
 // the Go type's name lowercased (NoteTag -> notetag), inside Schema; every
