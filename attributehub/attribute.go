@@ -228,7 +228,16 @@ func (h *Hub) Attributes(ctx context.Context) (map[string]any, error) {
 	if err := h.bound(); err != nil {
 		return nil, err
 	}
-	rows, err := h.db.WithContext(ctx).Raw(`SELECT a.name, `+selectValues("a")+` FROM `+h.t.attr+` a WHERE a.hub_id = ?`, h.DBID).Rows()
+	return h.attributesOf(ctx, `SELECT a.name, `+selectValues("a")+` FROM `+h.t.attr+` a WHERE a.hub_id = ?`, h.DBID)
+}
+
+// attributesOf runs query, which selects a.name then selectValues("a") for
+// attribute rows of h, and returns them as a map, as Attributes documents: a
+// value that cannot be read is left out and named in an error wrapping
+// ErrInvalidValue (returned with the map of the others); on any other error
+// the map is nil.
+func (h *Hub) attributesOf(ctx context.Context, query string, args ...any) (map[string]any, error) {
+	rows, err := h.db.WithContext(ctx).Raw(query, args...).Rows()
 	if err != nil {
 		return nil, wrapDB(err, "get attributes of hub %s", h)
 	}

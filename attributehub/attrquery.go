@@ -114,28 +114,5 @@ func (h *Hub) AttributesWhere(ctx context.Context, f Filter) (map[string]any, er
 	var b strings.Builder
 	b.WriteString("SELECT a.name, " + selectValues("a") + " FROM " + h.t.attr + " a WHERE a.hub_id = ? AND ")
 	args := f.rowSQL(&b, []any{h.DBID}, "a")
-	rows, err := h.db.WithContext(ctx).Raw(b.String(), args...).Rows()
-	if err != nil {
-		return nil, wrapDB(err, "get attributes of hub %s", h)
-	}
-	defer rows.Close()
-	m := map[string]any{}
-	var bad []error
-	for rows.Next() {
-		var name string
-		var r storedRow
-		if err := rows.Scan(append([]any{&name}, r.dest()...)...); err != nil {
-			return nil, wrapDB(err, "get attributes of hub %s", h)
-		}
-		v, err := r.readValue(name, h)
-		if err != nil {
-			bad = append(bad, err)
-			continue
-		}
-		m[name] = v
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrapDB(err, "get attributes of hub %s", h)
-	}
-	return m, readErrors(bad)
+	return h.attributesOf(ctx, b.String(), args...)
 }
