@@ -219,35 +219,9 @@ func (t *table) ddl(namespace string, names map[*index]string) []string {
 // logging the failure. Fields of other types are left to the parser and
 // the declaration rules.
 func precheckFields(t reflect.Type, seen map[reflect.Type]bool) []error {
-	if seen[t] {
-		return nil
-	}
-	seen[t] = true
-	var errs []error
-	for i := 0; i < t.NumField(); i++ {
-		sf := t.Field(i)
-		if !sf.IsExported() {
-			continue
-		}
-		tags := schema.ParseTagSetting(sf.Tag.Get("gorm"), ";")
-		if _, ok := tags["-"]; ok {
-			continue
-		}
-		if _, ok := tags["SERIALIZER"]; ok {
-			continue
-		}
-		ft := sf.Type
-		for ft.Kind() == reflect.Pointer {
-			ft = ft.Elem()
-		}
-		if _, ok := tags["EMBEDDED"]; (sf.Anonymous || ok) && ft.Kind() == reflect.Struct {
-			if classify(ft) == kindOther || ft == customModelType {
-				errs = append(errs, precheckFields(ft, seen)...)
-			}
-			continue
-		}
+	return walkModelFields(t, seen, func(model reflect.Type, sf reflect.StructField, ft reflect.Type, _ map[string]string) (reflect.Type, error) {
 		if storedValueType(ft) {
-			continue
+			return nil, nil
 		}
 		elem := ft
 		if ft.Kind() == reflect.Slice || ft.Kind() == reflect.Array {
@@ -258,20 +232,20 @@ func precheckFields(t reflect.Type, seen map[reflect.Type]bool) []error {
 		}
 		if elem.Kind() == reflect.Struct && classify(elem) != kindOther {
 			if classify(elem) != kindSDK {
-				errs = append(errs, precheckFields(elem, seen)...)
+				return elem, nil
 			}
-			continue // a relation: the rules check it after parsing
+			return nil, nil // a relation: the rules check it after parsing
 		}
 		switch ft.Kind() {
 		case reflect.Map, reflect.Slice, reflect.Array, reflect.Struct, reflect.Interface, reflect.Chan, reflect.Func:
 			if ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Uint8 {
-				continue // []byte: the declaration rules refuse it with a fix
+				return nil, nil // []byte: the declaration rules refuse it with a fix
 			}
-			errs = append(errs, &DeclarationError{Model: t.Name(), Field: sf.Name, Problem: "has unsupported type " + sf.Type.String(),
-				Fix: typeFixFor(sf.Type), Kind: ErrUnsupportedType})
+			return nil, &DeclarationError{Model: model.Name(), Field: sf.Name, Problem: "has unsupported type " + sf.Type.String(),
+				Fix: typeFixFor(sf.Type), Kind: ErrUnsupportedType}
 		}
-	}
-	return errs
+		return nil, nil
+	})
 }
 
 // storedValueType reports whether t is stored in one column without a

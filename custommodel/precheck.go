@@ -28,10 +28,36 @@ func precheckModel(t reflect.Type) []error {
 // the declaration rules give them after parsing. Foreign keys of relations
 // are left out: a link's column takes its target's key type.
 func scalarTypeErrors(t reflect.Type, seen map[reflect.Type]bool) []error {
-	if seen[t] {
-		return nil
-	}
-	seen[t] = true
+	foreignKeys := map[reflect.Type]map[string]bool{}
+	return walkModelFields(t, seen, func(model reflect.Type, sf reflect.StructField, ft reflect.Type, tags map[string]string) (reflect.Type, error) {
+		if elem := relationElem(sf.Type); elem != nil {
+			if classify(elem) != kindSDK {
+				return elem, nil
+			}
+			return nil, nil
+		}
+		fks, ok := foreignKeys[model]
+		if !ok {
+			fks = foreignKeyFields(model)
+			foreignKeys[model] = fks
+		}
+		if fks[sf.Name] || !storedValueType(ft) {
+			return nil, nil // a link, or a type precheckFields reports
+		}
+		f := &schema.Field{Name: sf.Name, FieldType: sf.Type, TagSettings: tags}
+		f.Precision, _ = strconv.Atoi(tags["PRECISION"])
+		f.Scale, _ = strconv.Atoi(tags["SCALE"])
+		if _, err := sqlType(f); err != nil {
+			return nil, &DeclarationError{Model: model.Name(), Field: sf.Name, Problem: err.Error(), Fix: typeFix(f), Kind: ErrUnsupportedType}
+		}
+		return nil, nil
+	})
+}
+
+// foreignKeyFields returns the names of the fields of model t that may hold
+// a relation's foreign key: those named in a foreignKey or references tag,
+// and <Relation>ID, <Relation>Id and <Relation>DBID for each relation field.
+func foreignKeyFields(t reflect.Type) map[string]bool {
 	foreignKeys := map[string]bool{}
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
@@ -47,6 +73,24 @@ func scalarTypeErrors(t reflect.Type, seen map[reflect.Type]bool) []error {
 			}
 		}
 	}
+	return foreignKeys
+}
+
+// walkModelFields walks the stored fields of model t and of the models they
+// reach, each model once (seen holds the models already walked). It skips
+// unexported fields and those tagged gorm:"-" or with a serializer, and
+// walks an embedded struct (anonymous or tagged embedded) in place when it
+// is a plain struct or CustomModel. visit is called with every other field,
+// the model it is in, its type without pointers and its gorm tag settings;
+// it returns the model the field relates to, to be walked next (nil for
+// none), and the field's error, if any. walkModelFields returns the errors
+// in field order.
+func walkModelFields(t reflect.Type, seen map[reflect.Type]bool,
+	visit func(model reflect.Type, sf reflect.StructField, ft reflect.Type, tags map[string]string) (reflect.Type, error)) []error {
+	if seen[t] {
+		return nil
+	}
+	seen[t] = true
 	var errs []error
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
@@ -66,24 +110,16 @@ func scalarTypeErrors(t reflect.Type, seen map[reflect.Type]bool) []error {
 		}
 		if _, ok := tags["EMBEDDED"]; (sf.Anonymous || ok) && ft.Kind() == reflect.Struct {
 			if classify(ft) == kindOther || ft == customModelType {
-				errs = append(errs, scalarTypeErrors(ft, seen)...)
+				errs = append(errs, walkModelFields(ft, seen, visit)...)
 			}
 			continue
 		}
-		if elem := relationElem(sf.Type); elem != nil {
-			if classify(elem) != kindSDK {
-				errs = append(errs, scalarTypeErrors(elem, seen)...)
-			}
-			continue
+		next, err := visit(t, sf, ft, tags)
+		if err != nil {
+			errs = append(errs, err)
 		}
-		if foreignKeys[sf.Name] || !storedValueType(ft) {
-			continue // a link, or a type precheckFields reports
-		}
-		f := &schema.Field{Name: sf.Name, FieldType: sf.Type, TagSettings: tags}
-		f.Precision, _ = strconv.Atoi(tags["PRECISION"])
-		f.Scale, _ = strconv.Atoi(tags["SCALE"])
-		if _, err := sqlType(f); err != nil {
-			errs = append(errs, &DeclarationError{Model: t.Name(), Field: sf.Name, Problem: err.Error(), Fix: typeFix(f), Kind: ErrUnsupportedType})
+		if next != nil {
+			errs = append(errs, walkModelFields(next, seen, visit)...)
 		}
 	}
 	return errs
