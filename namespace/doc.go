@@ -108,11 +108,15 @@
 //
 // Handles of one namespace and level share a pool, but a connection whose
 // session a caller changed (SET, RESET, DISCARD, DEALLOCATE, PREPARE,
-// LISTEN, temporary objects, set_config, session advisory locks, a
-// reported parameter such as client_encoding, an open transaction) is
-// discarded, not handed to the next caller; the check costs no round trip.
-// Plugin code that reaches the raw pgx connection and changes unreported
-// settings through it is not seen.
+// LISTEN, temporary objects, DO blocks, set_config, session advisory
+// locks, a reported parameter such as client_encoding, an open
+// transaction) is discarded, not handed to the next caller; the check
+// reads each statement's text (comments skipped; any dollar-quoted string
+// counts as a change) and costs no round trip. Not seen: a setting the
+// server does not report (statement_timeout, and search_path before
+// PostgreSQL 18) changed where no statement text shows it: through the
+// raw pgx connection's protocol-level calls, or by a function that calls
+// set_config under another name (such as one a deployment created).
 //
 // Left as PostgreSQL has it, and worth knowing: the
 // catalogs show every role which schemas, tables and roles exist, and the

@@ -355,8 +355,74 @@ func TestChangesSessionClassifiesStatements(t *testing.T) {
 		{`SELECT set_config('search_path', 'x', false)`, true},
 		{`SELECT pg_advisory_lock(1)`, true},
 		{`DECLARE c CURSOR WITH HOLD FOR SELECT 1`, true},
+		// comments before a keyword, and between statements
+		{`/* */ SET statement_timeout = 0`, true},
+		{"-- x\nSET search_path = evil", true},
+		{`/* a /* nested */ still a comment */ SET statement_timeout = 0`, true},
+		{`SELECT 1; /* c */ RESET ALL`, true},
+		{"SELECT 1 -- c\n; -- d\n DISCARD ALL", true},
+		{`SELECT '--'; SET statement_timeout = 0`, true},
+		{`SELECT '/*'; SET statement_timeout = 0`, true},
+		{`SELECT 1 /* ; SET statement_timeout = 0 */`, false},
+		{"SELECT 1 -- ; SET statement_timeout = 0", false},
+		{`SET /* c */ LOCAL statement_timeout = 0`, false},
+		// DO blocks and dollar quotes
+		{`DO $$ BEGIN EXECUTE 'SET statement_timeout=0'; END $$`, true},
+		{`do 'BEGIN PERFORM 1; END'`, true},
+		{`SELECT $$it's$$; SET statement_timeout = 0`, true},
+		{`SELECT $q$ x $q$`, true},
+		{`SELECT "a$b" FROM t WHERE x = $1 AND y = $2`, false},
+		{`SELECT a$b FROM t`, false},
+		// quotes: doubled, E'' escapes
+		{`SELECT E'\''; SET statement_timeout = 0`, true},
+		{`SELECT e'\\'; SET statement_timeout = 0`, true},
+		{`SELECT E'\'; SET x = 1; '`, false},
+		{`SELECT 'it''s'; SET statement_timeout = 0`, true},
+		{`SELECT 'a''; SET x = 1'`, false},
+		{`SELECT "a""b"; SET statement_timeout = 0`, true},
+		{`SELECT "a"";SET x = 1"`, false},
+		{`SELECT 'a\'; SET statement_timeout = 0; --'`, true},
 	} {
 		assert.Equal(t, c.want, namespace.ChangesSession(c.sql), c.sql)
+	}
+	// With standard_conforming_strings off a backslash escapes in '...' too.
+	assert.False(t, namespace.ChangesSessionIn(`SELECT 'a\'; SET x = 1; --'`, true))
+	assert.True(t, namespace.ChangesSessionIn(`SELECT 'a\''; SET x = 1`, true))
+}
+
+// TestHiddenSetStaysWithItsCaller: a SET behind a comment or inside a DO
+// block (statement_timeout and search_path, which PostgreSQL 15 does not
+// report) by one plugin does not reach the next caller of the one shared
+// connection.
+func TestHiddenSetStaysWithItsCaller(t *testing.T) {
+	t.Parallel()
+	m, _ := newManagerWithConfig(t, namespace.Config{MaxConnsPerPool: 1})
+	keys := create(t, m, "acme__hidden_set")
+	hostile, err := m.Open(ctx, "acme__hidden_set", keys.ReadWrite)
+	require.NoError(t, err)
+	defer hostile.Close()
+	victim, err := m.Open(ctx, "acme__hidden_set", keys.ReadWrite)
+	require.NoError(t, err)
+	defer victim.Close()
+
+	var timeout0, path0 string
+	require.NoError(t, victim.DB(ctx).Raw("SHOW statement_timeout").Scan(&timeout0).Error)
+	require.NoError(t, victim.DB(ctx).Raw("SHOW search_path").Scan(&path0).Error)
+	for _, stmt := range []string{
+		"/* */ SET statement_timeout = 0",
+		"/* */ SET search_path = pg_temp",
+		"-- x\nSET search_path = pg_temp",
+		"SELECT 1; /* a /* b */ c */ SET statement_timeout = 0",
+		"DO $$ BEGIN EXECUTE 'SET statement_timeout = 0'; EXECUTE 'SET search_path = pg_temp'; END $$",
+		"SELECT E'\\''; SET statement_timeout = 0",
+	} {
+		// The pool has one connection: the victim gets the connection the
+		// hostile plugin used unless the guard replaced it.
+		require.NoError(t, hostile.DB(ctx).Exec(stmt).Error, stmt)
+		var timeout, path string
+		require.NoError(t, victim.DB(ctx).Raw("SHOW statement_timeout").Scan(&timeout).Error)
+		require.NoError(t, victim.DB(ctx).Raw("SHOW search_path").Scan(&path).Error)
+		assert.Equal(t, []string{timeout0, path0}, []string{timeout, path}, "after %s", stmt)
 	}
 }
 
