@@ -104,7 +104,11 @@
 // (Config.RoleConnectionLimit, 4 × MaxConnsPerPool by default): a plugin
 // that lifts its pool's bound or holds sessions open exhausts only its own
 // namespace's share of the server. Settings a plugin gives its role are
-// replaced by the Manager's at the next connection.
+// replaced by the Manager's at the next connection, except limits at least
+// as strict as the Manager's, written as plain numbers (ALTER ROLE ...
+// SET statement_timeout = 20000): those stay, so Managers with different
+// limits (or connection limits) do not undo each other's, and a Manager
+// that is no superuser leaves the temp_file_limit a superuser Manager set.
 //
 // Handles of one namespace and level share a pool, but a connection whose
 // session a caller changed (SET, RESET, DISCARD, DEALLOCATE, PREPARE,

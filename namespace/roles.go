@@ -55,12 +55,12 @@ func (m *Manager) ensureRoles(tx *gorm.DB, ns string) error {
        EXISTS (SELECT 1 FROM `+sqlident.Quote(adminSchema, credentialTable)+` WHERE role_name = $1) AS has_cred,
        coalesce(r.rolconnlimit, -1) AS conn_limit,
        r.oid IS NOT NULL AND `+roleSettingsDiffer+` AS settings_differ
-FROM (SELECT 1) one LEFT JOIN pg_roles r ON r.rolname = $1`, r.role, m.roleSettings).Scan(&state).Error
+FROM (SELECT 1) one LEFT JOIN pg_roles r ON r.rolname = $1`, r.role, m.roleSettings, m.superuser).Scan(&state).Error
 		if err != nil {
 			return fmt.Errorf("customdata: look up role for namespace %q: %w", ns, err)
 		}
 		if state.RoleExists && state.HasCred {
-			if state.ConnLimit != m.cfg.RoleConnectionLimit {
+			if !connLimitSuits(state.ConnLimit, m.cfg.RoleConnectionLimit) {
 				if err := tx.Exec(connectionLimitSQL(r.role, m.cfg.RoleConnectionLimit)).Error; err != nil {
 					return fmt.Errorf("customdata: set the connection limit of a role of namespace %q: %w", ns, err)
 				}
