@@ -454,24 +454,37 @@ func TestAdminOperationsBoundTheirLockWaits(t *testing.T) {
 
 // TestDropSaysWhatBlocksIt (hole 6): where the Manager cannot clear what a
 // namespace role left in another database (here: that database takes no
-// connections, not even a superuser's), Drop changes nothing and fails
-// with ErrDropBlocked naming the database and the statement that clears
-// it; once the database is reachable again, Drop completes.
+// connections, not even a superuser's), Drop changes nothing here and
+// fails with ErrDropBlocked naming the database and the statement that
+// clears it, and the databases it did clear; the namespace's open handles
+// and live sessions keep working. Once the database is reachable again,
+// Drop completes.
 func TestDropSaysWhatBlocksIt(t *testing.T) {
 	t.Parallel()
 	m, d := newManager(t)
-	create(t, m, "acme__stuck")
-	other := testdb.New(t)
+	keys := create(t, m, "acme__stuck")
+	other, reachable := testdb.New(t), testdb.New(t)
 	var cred struct{ RoleName, Password string }
 	require.NoError(t, d.DB.Raw("SELECT role_name, password FROM customdata_admin.role_credential WHERE namespace = 'acme__stuck' AND access_level = 'read_write'").Scan(&cred).Error)
-	cfg, err := pgx.ParseConfig(other.DSN)
+	for _, db := range []*testdb.Database{other, reachable} {
+		cfg, err := pgx.ParseConfig(db.DSN)
+		require.NoError(t, err)
+		cfg.User, cfg.Password = cred.RoleName, cred.Password
+		conn, err := pgx.ConnectConfig(ctx, cfg)
+		require.NoError(t, err)
+		_, err = conn.Exec(ctx, "SELECT lo_create(0)")
+		require.NoError(t, err)
+		require.NoError(t, conn.Close(ctx))
+	}
+	h, err := m.Open(ctx, "acme__stuck", keys.ReadWrite)
+	require.NoError(t, err)
+	defer h.Close()
+	cfg, err := pgx.ParseConfig(d.DSN)
 	require.NoError(t, err)
 	cfg.User, cfg.Password = cred.RoleName, cred.Password
-	conn, err := pgx.ConnectConfig(ctx, cfg)
+	live, err := pgx.ConnectConfig(ctx, cfg)
 	require.NoError(t, err)
-	_, err = conn.Exec(ctx, "SELECT lo_create(0)")
-	require.NoError(t, err)
-	require.NoError(t, conn.Close(ctx))
+	defer live.Close(ctx)
 
 	require.NoError(t, d.DB.Exec(`ALTER DATABASE "`+other.Name+`" ALLOW_CONNECTIONS false`).Error)
 	reopen := func() { _ = d.DB.Exec(`ALTER DATABASE "` + other.Name + `" ALLOW_CONNECTIONS true`).Error }
@@ -482,12 +495,19 @@ func TestDropSaysWhatBlocksIt(t *testing.T) {
 	require.ErrorIs(t, err, namespace.ErrDropBlocked)
 	assert.ErrorContains(t, err, fmt.Sprintf("database %q", other.Name))
 	assert.ErrorContains(t, err, "DROP OWNED BY")
+	assert.ErrorContains(t, err, fmt.Sprintf("database(s) %q was removed", reachable.Name), "it says where it already cleared")
 	assert.Equal(t, before, snapshot(t, m.DB()), "nothing was dropped")
+	var left int
+	require.NoError(t, reachable.DB.Raw("SELECT count(*) FROM pg_largeobject_metadata").Scan(&left).Error)
+	assert.Zero(t, left, "cleared where it could")
+	assert.NoError(t, h.DB(ctx).Exec("INSERT INTO acme__stuck.attribute_hub (type, id) VALUES ('t', 'after')").Error,
+		"the namespace's handle still works")
+	assert.NoError(t, live.Ping(ctx), "the role's live session was not ended")
 
 	reopen()
 	_, err = m.Drop(ctx, "acme__stuck", namespace.DestructiveOptions{Apply: true})
 	require.NoError(t, err)
-	var left int
 	require.NoError(t, other.DB.Raw("SELECT count(*) FROM pg_largeobject_metadata").Scan(&left).Error)
 	assert.Zero(t, left)
+	assert.ErrorIs(t, h.DB(ctx).Exec("SELECT 1").Error, namespace.ErrHandleClosed, "dropped now")
 }
