@@ -281,33 +281,39 @@ func applyModels(tx *gorm.DB, ns, plugin string, ddl []string) ([]string, error)
 // SDK made in ns their current names before the DDL runs, so that its
 // CREATE INDEX IF NOT EXISTS finds them: an index under its old name only
 // is renamed; one under both names (the other SDK made the new one) loses
-// its old copy.
+// its old copy. Only an old name on the model's own table counts: an index
+// of that name on another table is left alone.
 func renameModelIndexes(tx *gorm.DB, ns string, renames []custommodel.IndexRename) error {
 	if len(renames) == 0 {
 		return nil
 	}
-	var existing []string
-	if err := tx.Raw("SELECT indexname FROM pg_indexes WHERE schemaname = $1", ns).Scan(&existing).Error; err != nil {
+	var existing []struct{ Indexname, Tablename string }
+	if err := tx.Raw("SELECT indexname, tablename FROM pg_indexes WHERE schemaname = $1", ns).Scan(&existing).Error; err != nil {
 		return fmt.Errorf("customdata: look up indexes of namespace %q: %w", ns, err)
 	}
-	have := map[string]bool{}
-	for _, n := range existing {
-		have[n] = true
+	tableOf := map[string]string{}
+	for _, e := range existing {
+		tableOf[e.Indexname] = e.Tablename
 	}
 	for _, r := range renames {
 		var stmt string
+		oldTable, hasOld := tableOf[r.Old]
+		newTable, hasNew := tableOf[r.New]
 		switch {
-		case !have[r.Old]:
+		case !hasOld || oldTable != r.Table:
 			continue
-		case have[r.New]:
+		case hasNew && newTable == r.Table:
 			stmt = "DROP INDEX " + sqlident.Quote(ns, r.Old)
+		case hasNew:
+			continue // the name is another table's; the DDL's CREATE INDEX reports it
 		default:
 			stmt = "ALTER INDEX " + sqlident.Quote(ns, r.Old) + " RENAME TO " + sqlident.Quote(r.New)
 		}
 		if err := tx.Exec(stmt).Error; err != nil {
 			return fmt.Errorf("customdata: rename index %q of table %q in namespace %q: %w", r.Old, r.Table, ns, err)
 		}
-		have[r.New] = true
+		delete(tableOf, r.Old)
+		tableOf[r.New] = r.Table
 	}
 	return nil
 }
