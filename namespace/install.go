@@ -69,7 +69,9 @@ type Installation struct {
 	DDL []string
 }
 
-// Install installs a plugin into its namespace (DESIGN.md §2):
+// Install installs a plugin into its namespace, idempotently, atomically
+// (a failed install leaves nothing half-made) and safely when several
+// processes install at once:
 //
 //   - read_write, namespace absent: creates the schema, its system tables, its
 //     roles and two keys (returned once in Installation.Keys), then the
@@ -181,8 +183,8 @@ func (m *Manager) Install(ctx context.Context, p Plugin) (*Installation, error) 
 }
 
 // suppliedKeys returns the caller's key pair for a new namespace, when a
-// read_write plugin supplies both (DESIGN.md §2); otherwise nil, and a new
-// namespace gets fresh keys. A single key is what a joining plugin presents.
+// read_write plugin supplies both (caller-supplied keys are taken only as a
+// pair); otherwise nil, and a new namespace gets fresh keys. A single key is what a joining plugin presents.
 func suppliedKeys(p Plugin) (*Keys, error) {
 	r, rw := p.Secrets[secretRead], p.Secrets[secretReadWrite]
 	if p.CustomData.Access != accessReadWrite || (r == "" && rw == "") {

@@ -1,6 +1,8 @@
 package namespace
 
-// PostgreSQL enforcement (DESIGN.md §5). Each namespace has two login roles,
+// PostgreSQL enforces access, not Go checks that raw SQL could walk around:
+// a read handle changes nothing by any path, and a handle of one namespace
+// reaches no other namespace nor the keys. Each namespace has two login roles,
 // a reader and a writer, named by internal/pgrole (database OID + digest of
 // the namespace). A handle's pool logs in as one of them, so nothing a
 // plugin sends (raw SQL, RESET ROLE, SET ROLE) gains more than the role's
