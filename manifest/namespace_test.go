@@ -23,7 +23,7 @@ func TestValidateNamespace(t *testing.T) {
 		valid  bool
 		reason string // a part of the error message naming what is wrong
 	}{
-		// Valid, from DESIGN.md §1.
+		// Valid: ^[a-z][a-z0-9_]*__[a-z][a-z0-9_]*$, at most 63 bytes.
 		{"acme_org__shared_data", true, ""},
 		{"org123__namespace456", true, ""},
 		{"pg__custom_schema", true, ""},
@@ -32,7 +32,8 @@ func TestValidateNamespace(t *testing.T) {
 		{"a___b", true, ""},
 		{"a__b__c", true, ""},
 		{"org_1__name_2_", true, ""},
-		// Invalid, from DESIGN.md §1.
+		// Invalid: no double underscore, upper case, a leading digit or
+		// underscore on either side, other characters, too long.
 		{"public", false, `no double underscore`},
 		{"pg_catalog", false, `no double underscore`},
 		{"org_name", false, `no double underscore`},

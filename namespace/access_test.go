@@ -16,7 +16,9 @@ import (
 )
 
 // TestAccessMatrix checks every key against every operation (issue 3): each
-// is allowed or refused as DESIGN.md §5 says, and a refusal changes nothing.
+// is allowed or refused by its level (a read key reads, a read_write key
+// also writes; neither reaches another namespace or the keys), and a
+// refusal changes nothing.
 func TestAccessMatrix(t *testing.T) {
 	t.Parallel()
 	m, _ := newManager(t)

@@ -170,14 +170,15 @@ func (m *Manager) Reset(ctx context.Context, name string, opts DestructiveOption
 func (m *Manager) Drop(ctx context.Context, name string, opts DestructiveOptions) (*Plan, error) {
 	reader, writer := m.roleNames(name)
 	if opts.Apply && validateName(name) == nil {
-		m.closePools(name, errDropped)
-		m.endSessions(ctx, name) // no session outlives its role
 		// What the roles left in other databases would make DROP ROLE
 		// fail: removed first, or reported with the fix, before anything
-		// here changes.
+		// here changes (this Manager's handles and the roles' sessions
+		// included).
 		if err := m.clearForeignDeps(ctx, name); err != nil {
 			return nil, err
 		}
+		m.closePools(name, errDropped)
+		m.endSessions(ctx, name) // no session outlives its role
 	}
 	plan, err := m.destroy(ctx, name, opts, func(tx *gorm.DB) ([]string, error) {
 		stmts := []string{"DROP SCHEMA " + sqlident.Quote(name) + " CASCADE"}

@@ -442,3 +442,36 @@ func TestInstallRenamesLegacyModelIndexes(t *testing.T) {
 		assert.Equal(t, want, indexes(), setup)
 	}
 }
+
+// TestInstallLeavesOtherTablesIndexesAlone: an index of another table that
+// happens to carry a model index's old name is neither renamed nor
+// dropped by the model's install.
+func TestInstallLeavesOtherTablesIndexesAlone(t *testing.T) {
+	t.Parallel()
+	m, d := newManager(t)
+	ns := "acme__legacy_others"
+	p := rwPlugin("legacy_others", ns, nil)
+	p.Models = []any{&CanvasThing{}}
+	inst, err := m.Install(ctx, p)
+	require.NoError(t, err)
+	p.Secrets = map[string]string{manifest.ReadWriteAccessKey: inst.Keys.ReadWrite}
+	indexes := func() []string {
+		var names []string
+		require.NoError(t, d.DB.Raw("SELECT tablename || '.' || indexname FROM pg_indexes WHERE schemaname = ? AND tablename IN ('canvasthing', 'otherthing') ORDER BY 1", ns).Scan(&names).Error)
+		return names
+	}
+	require.NoError(t, d.DB.Exec("CREATE TABLE acme__legacy_others.otherthing (label text)").Error)
+	for _, setup := range []string{
+		// the old name on another table, the model's index under its new name
+		"CREATE INDEX canvasthing_thing_label_idx ON acme__legacy_others.otherthing (label)",
+		// the old name on another table, no index of the model's
+		"DROP INDEX acme__legacy_others.acme__legacy_others_canvasthing_thing_label",
+	} {
+		require.NoError(t, d.DB.Exec(setup).Error)
+		require.NoError(t, d.DB.Exec("DELETE FROM acme__legacy_others.schema_version").Error, "as if the models' DDL had changed")
+		_, err = m.Install(ctx, p)
+		require.NoError(t, err, setup)
+		assert.Equal(t, []string{"canvasthing.acme__legacy_others_canvasthing_thing_label", "canvasthing.canvasthing_pkey",
+			"otherthing.canvasthing_thing_label_idx"}, indexes(), setup)
+	}
+}

@@ -73,7 +73,7 @@ func (c *roleConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		tainted, err := roleHasSettings(ctx, conn, c.role, c.m.roleSettings)
+		tainted, err := roleHasSettings(ctx, conn, c.role, c.m.roleSettings, c.m.superuser)
 		if err == nil && !tainted {
 			if sc, ok := conn.(*stdlib.Conn); ok && !c.m.noSessionGuard {
 				rememberSession(sc.Conn())
@@ -145,16 +145,16 @@ func isAuthFailure(err error) bool {
 }
 
 // roleHasSettings reports whether the session's role carries settings
-// other than expected, the Manager's own (ALTER ROLE CURRENT_USER SET ...
-// for this database or all databases).
-func roleHasSettings(ctx context.Context, conn driver.Conn, role string, expected []string) (bool, error) {
+// that do not suit a Manager whose own are expected (superuser: whether it
+// is one): see roleSettingsDiffer.
+func roleHasSettings(ctx context.Context, conn driver.Conn, role string, expected []string, superuser bool) (bool, error) {
 	sc, ok := conn.(*stdlib.Conn)
 	if !ok {
 		return false, fmt.Errorf("customdata: unexpected driver connection %T", conn)
 	}
 	var tainted bool
 	err := sc.Conn().QueryRow(ctx, `SELECT `+roleSettingsDiffer,
-		role, expected).Scan(&tainted)
+		role, expected, superuser).Scan(&tainted)
 	return tainted, err
 }
 

@@ -104,15 +104,23 @@
 // (Config.RoleConnectionLimit, 4 × MaxConnsPerPool by default): a plugin
 // that lifts its pool's bound or holds sessions open exhausts only its own
 // namespace's share of the server. Settings a plugin gives its role are
-// replaced by the Manager's at the next connection.
+// replaced by the Manager's at the next connection, except limits at least
+// as strict as the Manager's, written as plain numbers (ALTER ROLE ...
+// SET statement_timeout = 20000): those stay, so Managers with different
+// limits (or connection limits) do not undo each other's, and a Manager
+// that is no superuser leaves the temp_file_limit a superuser Manager set.
 //
 // Handles of one namespace and level share a pool, but a connection whose
 // session a caller changed (SET, RESET, DISCARD, DEALLOCATE, PREPARE,
-// LISTEN, temporary objects, set_config, session advisory locks, a
-// reported parameter such as client_encoding, an open transaction) is
-// discarded, not handed to the next caller; the check costs no round trip.
-// Plugin code that reaches the raw pgx connection and changes unreported
-// settings through it is not seen.
+// LISTEN, temporary objects, DO blocks, set_config, session advisory
+// locks, a reported parameter such as client_encoding, an open
+// transaction) is discarded, not handed to the next caller; the check
+// reads each statement's text (comments skipped; any dollar-quoted string
+// counts as a change) and costs no round trip. Not seen: a setting the
+// server does not report (statement_timeout, and search_path before
+// PostgreSQL 18) changed where no statement text shows it: through the
+// raw pgx connection's protocol-level calls, or by a function that calls
+// set_config under another name (such as one a deployment created).
 //
 // Left as PostgreSQL has it, and worth knowing: the
 // catalogs show every role which schemas, tables and roles exist, and the

@@ -15,7 +15,9 @@ import (
 // ErrDropBlocked is the error of a Drop whose roles still own objects, or
 // hold privileges, in other databases of the server, which this Manager
 // could not remove. Its message names the databases and the statement that
-// clears them; nothing was dropped.
+// clears them, and the databases where it already ran; nothing in the
+// Manager's database was dropped, and the namespace's handles and sessions
+// were left alone.
 var ErrDropBlocked = errors.New("the namespace's roles own objects in other databases")
 
 // foreignDeps returns, by database name, how many objects or privileges
@@ -57,18 +59,28 @@ func (m *Manager) clearForeignDeps(ctx context.Context, ns string) error {
 	}
 	reader, writer := m.roleNames(ns)
 	stmt := "DROP OWNED BY " + sqlident.Quote(reader) + ", " + sqlident.Quote(writer)
-	var failed []string
-	for db, n := range deps {
+	dbs := make([]string, 0, len(deps))
+	for db := range deps {
+		dbs = append(dbs, db)
+	}
+	sort.Strings(dbs)
+	var failed, cleared []string
+	for _, db := range dbs {
 		if err := m.dropOwnedIn(ctx, db, stmt); err != nil {
-			failed = append(failed, fmt.Sprintf("database %q (%d objects or privileges): %v", db, n, err))
+			failed = append(failed, fmt.Sprintf("database %q (%d objects or privileges): %v", db, deps[db], err))
+		} else {
+			cleared = append(cleared, fmt.Sprintf("%q", db))
 		}
 	}
 	if len(failed) == 0 {
 		return nil
 	}
-	sort.Strings(failed)
-	return fmt.Errorf("customdata: namespace %q: %w, which this Manager could not remove: %s. Nothing was dropped. To clear it, connect to each database as a superuser and run: %s; then run Drop again",
-		ns, ErrDropBlocked, strings.Join(failed, "; "), stmt)
+	done := "Nothing in this database was dropped"
+	if len(cleared) > 0 {
+		done += "; what the roles had in database(s) " + strings.Join(cleared, ", ") + " was removed (" + stmt + " ran there)"
+	}
+	return fmt.Errorf("customdata: namespace %q: %w, which this Manager could not remove: %s. %s. To clear the rest, connect to each database named above as a superuser and run: %s; then run Drop again",
+		ns, ErrDropBlocked, strings.Join(failed, "; "), done, stmt)
 }
 
 // dropOwnedIn runs stmt in database db of the same server, as the

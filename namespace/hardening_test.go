@@ -198,3 +198,37 @@ func TestReadHandleCannotLeaveSettingsForItsLevel(t *testing.T) {
 		"a new connection does not inherit the 1ms timeout")
 	_ = manifest.Read
 }
+
+// TestInstallTakesBackLegacyPlatformGrants: a namespace installed by an
+// earlier version has SELECT on public tables outside
+// sdkmodel.PlatformTables (it granted every canvas_sdk_data_api_% table);
+// the next install takes it back and keeps the listed tables readable.
+func TestInstallTakesBackLegacyPlatformGrants(t *testing.T) {
+	t.Parallel()
+	m, d := newManager(t)
+	require.NoError(t, d.DB.Exec(`CREATE TABLE public.canvas_sdk_data_api_note_001 (dbid bigint PRIMARY KEY);
+CREATE TABLE public.canvas_sdk_data_api_unlisted_001 (v text); INSERT INTO public.canvas_sdk_data_api_unlisted_001 VALUES ('x')`).Error)
+	ns := "acme__legacy_grants"
+	keys := create(t, m, ns)
+	var roles []string
+	require.NoError(t, d.DB.Raw("SELECT role_name FROM customdata_admin.role_credential WHERE namespace = ? ORDER BY 1", ns).Scan(&roles).Error)
+	require.Len(t, roles, 2)
+	// What the earlier version granted.
+	require.NoError(t, d.DB.Exec(`GRANT SELECT ON public.canvas_sdk_data_api_unlisted_001 TO "`+roles[0]+`", "`+roles[1]+`"`).Error)
+	h, err := m.Open(ctx, ns, keys.Read)
+	require.NoError(t, err)
+	defer h.Close()
+	sqlDB, err := h.DB(ctx).DB()
+	require.NoError(t, err)
+	require.NoError(t, execSimple(sqlDB, "SELECT * FROM public.canvas_sdk_data_api_unlisted_001"), "precondition: the old grant works")
+
+	_, err = m.Install(ctx, rwPlugin("again", ns, map[string]string{manifest.ReadWriteAccessKey: keys.ReadWrite}))
+	require.NoError(t, err)
+	for _, r := range roles {
+		var unlisted, listed bool
+		require.NoError(t, d.DB.Raw("SELECT has_table_privilege(?, 'public.canvas_sdk_data_api_unlisted_001', 'SELECT'), has_table_privilege(?, 'public.canvas_sdk_data_api_note_001', 'SELECT')", r, r).Row().Scan(&unlisted, &listed))
+		assert.False(t, unlisted, r)
+		assert.True(t, listed, r)
+	}
+	assert.ErrorIs(t, execSimple(sqlDB, "SELECT * FROM public.canvas_sdk_data_api_unlisted_001"), errPgDenied)
+}

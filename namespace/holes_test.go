@@ -355,8 +355,74 @@ func TestChangesSessionClassifiesStatements(t *testing.T) {
 		{`SELECT set_config('search_path', 'x', false)`, true},
 		{`SELECT pg_advisory_lock(1)`, true},
 		{`DECLARE c CURSOR WITH HOLD FOR SELECT 1`, true},
+		// comments before a keyword, and between statements
+		{`/* */ SET statement_timeout = 0`, true},
+		{"-- x\nSET search_path = evil", true},
+		{`/* a /* nested */ still a comment */ SET statement_timeout = 0`, true},
+		{`SELECT 1; /* c */ RESET ALL`, true},
+		{"SELECT 1 -- c\n; -- d\n DISCARD ALL", true},
+		{`SELECT '--'; SET statement_timeout = 0`, true},
+		{`SELECT '/*'; SET statement_timeout = 0`, true},
+		{`SELECT 1 /* ; SET statement_timeout = 0 */`, false},
+		{"SELECT 1 -- ; SET statement_timeout = 0", false},
+		{`SET /* c */ LOCAL statement_timeout = 0`, false},
+		// DO blocks and dollar quotes
+		{`DO $$ BEGIN EXECUTE 'SET statement_timeout=0'; END $$`, true},
+		{`do 'BEGIN PERFORM 1; END'`, true},
+		{`SELECT $$it's$$; SET statement_timeout = 0`, true},
+		{`SELECT $q$ x $q$`, true},
+		{`SELECT "a$b" FROM t WHERE x = $1 AND y = $2`, false},
+		{`SELECT a$b FROM t`, false},
+		// quotes: doubled, E'' escapes
+		{`SELECT E'\''; SET statement_timeout = 0`, true},
+		{`SELECT e'\\'; SET statement_timeout = 0`, true},
+		{`SELECT E'\'; SET x = 1; '`, false},
+		{`SELECT 'it''s'; SET statement_timeout = 0`, true},
+		{`SELECT 'a''; SET x = 1'`, false},
+		{`SELECT "a""b"; SET statement_timeout = 0`, true},
+		{`SELECT "a"";SET x = 1"`, false},
+		{`SELECT 'a\'; SET statement_timeout = 0; --'`, true},
 	} {
 		assert.Equal(t, c.want, namespace.ChangesSession(c.sql), c.sql)
+	}
+	// With standard_conforming_strings off a backslash escapes in '...' too.
+	assert.False(t, namespace.ChangesSessionIn(`SELECT 'a\'; SET x = 1; --'`, true))
+	assert.True(t, namespace.ChangesSessionIn(`SELECT 'a\''; SET x = 1`, true))
+}
+
+// TestHiddenSetStaysWithItsCaller: a SET behind a comment or inside a DO
+// block (statement_timeout and search_path, which PostgreSQL 15 does not
+// report) by one plugin does not reach the next caller of the one shared
+// connection.
+func TestHiddenSetStaysWithItsCaller(t *testing.T) {
+	t.Parallel()
+	m, _ := newManagerWithConfig(t, namespace.Config{MaxConnsPerPool: 1})
+	keys := create(t, m, "acme__hidden_set")
+	hostile, err := m.Open(ctx, "acme__hidden_set", keys.ReadWrite)
+	require.NoError(t, err)
+	defer hostile.Close()
+	victim, err := m.Open(ctx, "acme__hidden_set", keys.ReadWrite)
+	require.NoError(t, err)
+	defer victim.Close()
+
+	var timeout0, path0 string
+	require.NoError(t, victim.DB(ctx).Raw("SHOW statement_timeout").Scan(&timeout0).Error)
+	require.NoError(t, victim.DB(ctx).Raw("SHOW search_path").Scan(&path0).Error)
+	for _, stmt := range []string{
+		"/* */ SET statement_timeout = 0",
+		"/* */ SET search_path = pg_temp",
+		"-- x\nSET search_path = pg_temp",
+		"SELECT 1; /* a /* b */ c */ SET statement_timeout = 0",
+		"DO $$ BEGIN EXECUTE 'SET statement_timeout = 0'; EXECUTE 'SET search_path = pg_temp'; END $$",
+		"SELECT E'\\''; SET statement_timeout = 0",
+	} {
+		// The pool has one connection: the victim gets the connection the
+		// hostile plugin used unless the guard replaced it.
+		require.NoError(t, hostile.DB(ctx).Exec(stmt).Error, stmt)
+		var timeout, path string
+		require.NoError(t, victim.DB(ctx).Raw("SHOW statement_timeout").Scan(&timeout).Error)
+		require.NoError(t, victim.DB(ctx).Raw("SHOW search_path").Scan(&path).Error)
+		assert.Equal(t, []string{timeout0, path0}, []string{timeout, path}, "after %s", stmt)
 	}
 }
 
@@ -388,24 +454,37 @@ func TestAdminOperationsBoundTheirLockWaits(t *testing.T) {
 
 // TestDropSaysWhatBlocksIt (hole 6): where the Manager cannot clear what a
 // namespace role left in another database (here: that database takes no
-// connections, not even a superuser's), Drop changes nothing and fails
-// with ErrDropBlocked naming the database and the statement that clears
-// it; once the database is reachable again, Drop completes.
+// connections, not even a superuser's), Drop changes nothing here and
+// fails with ErrDropBlocked naming the database and the statement that
+// clears it, and the databases it did clear; the namespace's open handles
+// and live sessions keep working. Once the database is reachable again,
+// Drop completes.
 func TestDropSaysWhatBlocksIt(t *testing.T) {
 	t.Parallel()
 	m, d := newManager(t)
-	create(t, m, "acme__stuck")
-	other := testdb.New(t)
+	keys := create(t, m, "acme__stuck")
+	other, reachable := testdb.New(t), testdb.New(t)
 	var cred struct{ RoleName, Password string }
 	require.NoError(t, d.DB.Raw("SELECT role_name, password FROM customdata_admin.role_credential WHERE namespace = 'acme__stuck' AND access_level = 'read_write'").Scan(&cred).Error)
-	cfg, err := pgx.ParseConfig(other.DSN)
+	for _, db := range []*testdb.Database{other, reachable} {
+		cfg, err := pgx.ParseConfig(db.DSN)
+		require.NoError(t, err)
+		cfg.User, cfg.Password = cred.RoleName, cred.Password
+		conn, err := pgx.ConnectConfig(ctx, cfg)
+		require.NoError(t, err)
+		_, err = conn.Exec(ctx, "SELECT lo_create(0)")
+		require.NoError(t, err)
+		require.NoError(t, conn.Close(ctx))
+	}
+	h, err := m.Open(ctx, "acme__stuck", keys.ReadWrite)
+	require.NoError(t, err)
+	defer h.Close()
+	cfg, err := pgx.ParseConfig(d.DSN)
 	require.NoError(t, err)
 	cfg.User, cfg.Password = cred.RoleName, cred.Password
-	conn, err := pgx.ConnectConfig(ctx, cfg)
+	live, err := pgx.ConnectConfig(ctx, cfg)
 	require.NoError(t, err)
-	_, err = conn.Exec(ctx, "SELECT lo_create(0)")
-	require.NoError(t, err)
-	require.NoError(t, conn.Close(ctx))
+	defer live.Close(ctx)
 
 	require.NoError(t, d.DB.Exec(`ALTER DATABASE "`+other.Name+`" ALLOW_CONNECTIONS false`).Error)
 	reopen := func() { _ = d.DB.Exec(`ALTER DATABASE "` + other.Name + `" ALLOW_CONNECTIONS true`).Error }
@@ -416,12 +495,19 @@ func TestDropSaysWhatBlocksIt(t *testing.T) {
 	require.ErrorIs(t, err, namespace.ErrDropBlocked)
 	assert.ErrorContains(t, err, fmt.Sprintf("database %q", other.Name))
 	assert.ErrorContains(t, err, "DROP OWNED BY")
+	assert.ErrorContains(t, err, fmt.Sprintf("database(s) %q was removed", reachable.Name), "it says where it already cleared")
 	assert.Equal(t, before, snapshot(t, m.DB()), "nothing was dropped")
+	var left int
+	require.NoError(t, reachable.DB.Raw("SELECT count(*) FROM pg_largeobject_metadata").Scan(&left).Error)
+	assert.Zero(t, left, "cleared where it could")
+	assert.NoError(t, h.DB(ctx).Exec("INSERT INTO acme__stuck.attribute_hub (type, id) VALUES ('t', 'after')").Error,
+		"the namespace's handle still works")
+	assert.NoError(t, live.Ping(ctx), "the role's live session was not ended")
 
 	reopen()
 	_, err = m.Drop(ctx, "acme__stuck", namespace.DestructiveOptions{Apply: true})
 	require.NoError(t, err)
-	var left int
 	require.NoError(t, other.DB.Raw("SELECT count(*) FROM pg_largeobject_metadata").Scan(&left).Error)
 	assert.Zero(t, left)
+	assert.ErrorIs(t, h.DB(ctx).Exec("SELECT 1").Error, namespace.ErrHandleClosed, "dropped now")
 }

@@ -69,7 +69,9 @@ type Installation struct {
 	DDL []string
 }
 
-// Install installs a plugin into its namespace (DESIGN.md §2):
+// Install installs a plugin into its namespace, idempotently, atomically
+// (a failed install leaves nothing half-made) and safely when several
+// processes install at once:
 //
 //   - read_write, namespace absent: creates the schema, its system tables, its
 //     roles and two keys (returned once in Installation.Keys), then the
@@ -181,8 +183,8 @@ func (m *Manager) Install(ctx context.Context, p Plugin) (*Installation, error) 
 }
 
 // suppliedKeys returns the caller's key pair for a new namespace, when a
-// read_write plugin supplies both (DESIGN.md §2); otherwise nil, and a new
-// namespace gets fresh keys. A single key is what a joining plugin presents.
+// read_write plugin supplies both (caller-supplied keys are taken only as a
+// pair); otherwise nil, and a new namespace gets fresh keys. A single key is what a joining plugin presents.
 func suppliedKeys(p Plugin) (*Keys, error) {
 	r, rw := p.Secrets[secretRead], p.Secrets[secretReadWrite]
 	if p.CustomData.Access != accessReadWrite || (r == "" && rw == "") {
@@ -281,33 +283,39 @@ func applyModels(tx *gorm.DB, ns, plugin string, ddl []string) ([]string, error)
 // SDK made in ns their current names before the DDL runs, so that its
 // CREATE INDEX IF NOT EXISTS finds them: an index under its old name only
 // is renamed; one under both names (the other SDK made the new one) loses
-// its old copy.
+// its old copy. Only an old name on the model's own table counts: an index
+// of that name on another table is left alone.
 func renameModelIndexes(tx *gorm.DB, ns string, renames []custommodel.IndexRename) error {
 	if len(renames) == 0 {
 		return nil
 	}
-	var existing []string
-	if err := tx.Raw("SELECT indexname FROM pg_indexes WHERE schemaname = $1", ns).Scan(&existing).Error; err != nil {
+	var existing []struct{ Indexname, Tablename string }
+	if err := tx.Raw("SELECT indexname, tablename FROM pg_indexes WHERE schemaname = $1", ns).Scan(&existing).Error; err != nil {
 		return fmt.Errorf("customdata: look up indexes of namespace %q: %w", ns, err)
 	}
-	have := map[string]bool{}
-	for _, n := range existing {
-		have[n] = true
+	tableOf := map[string]string{}
+	for _, e := range existing {
+		tableOf[e.Indexname] = e.Tablename
 	}
 	for _, r := range renames {
 		var stmt string
+		oldTable, hasOld := tableOf[r.Old]
+		newTable, hasNew := tableOf[r.New]
 		switch {
-		case !have[r.Old]:
+		case !hasOld || oldTable != r.Table:
 			continue
-		case have[r.New]:
+		case hasNew && newTable == r.Table:
 			stmt = "DROP INDEX " + sqlident.Quote(ns, r.Old)
+		case hasNew:
+			continue // the name is another table's; the DDL's CREATE INDEX reports it
 		default:
 			stmt = "ALTER INDEX " + sqlident.Quote(ns, r.Old) + " RENAME TO " + sqlident.Quote(r.New)
 		}
 		if err := tx.Exec(stmt).Error; err != nil {
 			return fmt.Errorf("customdata: rename index %q of table %q in namespace %q: %w", r.Old, r.Table, ns, err)
 		}
-		have[r.New] = true
+		delete(tableOf, r.Old)
+		tableOf[r.New] = r.Table
 	}
 	return nil
 }

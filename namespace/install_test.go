@@ -34,7 +34,8 @@ func TestInstallCreatesNamespaceCompatibleWithCanvas(t *testing.T) {
 	assert.Equal(t, "read", rows[0].AccessLevel)
 	assert.Equal(t, sum(keys.ReadWrite), rows[1].KeyHash)
 
-	// Column for column as Canvas (DESIGN.md §2).
+	// Column for column as Canvas makes them, so that Go and Python
+	// plugins can share one namespace.
 	var cols []string
 	require.NoError(t, m.DB().Raw(`SELECT table_name || '.' || column_name || ' ' || data_type || coalesce('(' || character_maximum_length || ')', '') ||
        coalesce('(' || numeric_precision || ',' || numeric_scale || ')', '') || ' ' || is_nullable

@@ -86,7 +86,9 @@ func (l HandleLimits) roleSettings(superuser bool) []string {
 }
 
 // applyRoleSettings resets every setting of role (for this database and
-// all) and gives it exactly the Manager's (m.roleSettings).
+// all) and gives it the Manager's (m.roleSettings). A Manager that is no
+// superuser cannot reset the settings only a superuser may set
+// (temp_file_limit): they stay.
 func (m *Manager) applyRoleSettings(tx *gorm.DB, role string) error {
 	var db string
 	if err := tx.Raw("SELECT current_database()").Scan(&db).Error; err != nil {
@@ -119,13 +121,44 @@ func splitSetting(s string) (name, value string) {
 	return s, ""
 }
 
-// roleSettingsDiffer is the condition (on role name $1 and the expected
-// sorted settings $2) that a role's stored settings are not exactly the
-// Manager's: any setting for this database, or others set for all.
+// roleSettingsDiffer is the condition (on role name $1, the Manager's
+// settings $2 as roleSettings returns them, and $3, whether the Manager is
+// a superuser) that a role's stored settings do not suit the Manager:
+//
+//   - a setting for this database, or one for all databases other than the
+//     limits, or a limit that is not a plain number (as this package writes
+//     them), or looser than the Manager's (a timeout of 0 or longer, a
+//     larger temp_file_limit);
+//   - a limit of the Manager's missing.
+//
+// A limit at least as strict as the Manager's (another Manager's, say)
+// suits it, so Managers with different HandleLimits do not reset each
+// other's settings. A Manager that is no superuser ignores settings only a
+// superuser may set (temp_file_limit): it could not reset them, and no
+// plugin can set them.
 const roleSettingsDiffer = `(EXISTS (
-  SELECT 1 FROM pg_catalog.pg_db_role_setting s
+  SELECT 1 FROM pg_catalog.pg_db_role_setting s, unnest(s.setconfig) x,
+    LATERAL (SELECT split_part(x, '=', 1) AS n, substr(x, strpos(x, '=') + 1) AS v) kv,
+    LATERAL (SELECT (SELECT substr(w, strpos(w, '=') + 1)::bigint FROM unnest($2::text[]) w
+                     WHERE split_part(w, '=', 1) = kv.n) AS own) mine
   WHERE s.setrole = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1)
-    AND s.setdatabase = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()))
-OR coalesce((SELECT array_agg(x ORDER BY x) FROM pg_catalog.pg_db_role_setting s, unnest(s.setconfig) x
-  WHERE s.setrole = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1) AND s.setdatabase = 0), '{}')
-  IS DISTINCT FROM $2::text[])`
+    AND s.setdatabase IN (0, (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()))
+    AND ($3::bool OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_settings g
+                                 WHERE g.name = kv.n AND g.context IN ('superuser', 'superuser-backend')))
+    AND NOT (s.setdatabase = 0
+      AND kv.n IN ('statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout', 'temp_file_limit')
+      AND CASE WHEN kv.v ~ '^[0-9]{1,15}$'
+          THEN mine.own IS NULL OR ((kv.v::bigint > 0 OR kv.n = 'temp_file_limit') AND kv.v::bigint <= mine.own)
+          ELSE false END))
+OR EXISTS (
+  SELECT 1 FROM unnest($2::text[]) w
+  WHERE NOT EXISTS (
+    SELECT 1 FROM pg_catalog.pg_db_role_setting s, unnest(s.setconfig) x
+    WHERE s.setrole = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1) AND s.setdatabase = 0
+      AND split_part(x, '=', 1) = split_part(w, '=', 1))))`
+
+// connLimitSuits reports whether a role's CONNECTION LIMIT (-1: none) is
+// at least as strict as want (-1: none), and lets a session in.
+func connLimitSuits(have, want int) bool {
+	return have == want || have > 0 && (want < 0 || have <= want)
+}

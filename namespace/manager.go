@@ -96,6 +96,8 @@ type Manager struct {
 	// roleSettings are the settings every namespace role carries (the
 	// handle limits), sorted, as PostgreSQL stores them.
 	roleSettings []string
+	// superuser says whether the admin user is a superuser.
+	superuser bool
 
 	mu      sync.Mutex
 	pools   map[poolKey]*pool
@@ -192,6 +194,7 @@ func NewManagerWithConfig(ctx context.Context, cfg Config) (*Manager, error) {
 		return nil, fmt.Errorf("customdata: connect to platform database: %w", err)
 	}
 	m.cfg.HandleLimits = cfg.HandleLimits.withDefaults()
+	m.superuser = superuser
 	m.roleSettings = m.cfg.HandleLimits.roleSettings(superuser)
 	if err := ensureAdminSchema(ctx, admin); err != nil {
 		_ = m.Close()

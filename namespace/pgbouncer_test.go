@@ -109,7 +109,7 @@ func startPgBouncer(t testing.TB, extra map[string]string) *pgBouncer {
 	b.log = settings["logfile"]
 
 	cmd := exec.Command(bin, iniPath)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	setPdeathsig(cmd) // pgbouncer does not outlive a killed test binary
 	if os.Geteuid() == 0 {
 		// pgbouncer refuses to run as root: run it as the postgres OS user,
 		// as the test kit runs PostgreSQL.
@@ -122,7 +122,7 @@ func startPgBouncer(t testing.TB, extra map[string]string) *pgBouncer {
 		for _, p := range []string{dir, iniPath, settings["auth_file"]} {
 			require.NoError(t, os.Chown(p, uid, gid))
 		}
-		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}
+		setCredential(cmd, uid, gid)
 	}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr

@@ -1,6 +1,8 @@
 package namespace
 
-// PostgreSQL enforcement (DESIGN.md §5). Each namespace has two login roles,
+// PostgreSQL enforces access, not Go checks that raw SQL could walk around:
+// a read handle changes nothing by any path, and a handle of one namespace
+// reaches no other namespace nor the keys. Each namespace has two login roles,
 // a reader and a writer, named by internal/pgrole (database OID + digest of
 // the namespace). A handle's pool logs in as one of them, so nothing a
 // plugin sends (raw SQL, RESET ROLE, SET ROLE) gains more than the role's
@@ -55,12 +57,12 @@ func (m *Manager) ensureRoles(tx *gorm.DB, ns string) error {
        EXISTS (SELECT 1 FROM `+sqlident.Quote(adminSchema, credentialTable)+` WHERE role_name = $1) AS has_cred,
        coalesce(r.rolconnlimit, -1) AS conn_limit,
        r.oid IS NOT NULL AND `+roleSettingsDiffer+` AS settings_differ
-FROM (SELECT 1) one LEFT JOIN pg_roles r ON r.rolname = $1`, r.role, m.roleSettings).Scan(&state).Error
+FROM (SELECT 1) one LEFT JOIN pg_roles r ON r.rolname = $1`, r.role, m.roleSettings, m.superuser).Scan(&state).Error
 		if err != nil {
 			return fmt.Errorf("customdata: look up role for namespace %q: %w", ns, err)
 		}
 		if state.RoleExists && state.HasCred {
-			if state.ConnLimit != m.cfg.RoleConnectionLimit {
+			if !connLimitSuits(state.ConnLimit, m.cfg.RoleConnectionLimit) {
 				if err := tx.Exec(connectionLimitSQL(r.role, m.cfg.RoleConnectionLimit)).Error; err != nil {
 					return fmt.Errorf("customdata: set the connection limit of a role of namespace %q: %w", ns, err)
 				}
@@ -233,26 +235,46 @@ WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'S') ORDER BY c.relname`,
 // platformTableGrants returns the statements that give a namespace's
 // reader and writer SELECT on the platform's tables that plugins may read,
 // exactly those of sdkmodel.PlatformTables that exist in public, where
-// either lacks it.
+// either lacks it, and that take back the SELECT granted to either on any
+// other table in public (earlier versions granted every
+// canvas_sdk_data_api_% table). One query finds both; a namespace whose
+// grants are right gets no statement.
 // This is the one place that decides which platform tables those are.
 func platformTableGrants(tx *gorm.DB, reader, writer string) ([]string, error) {
-	var tables []string
-	if err := tx.Raw(`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm') AND c.relname = ANY($3::text[])
-  AND NOT (has_table_privilege($1, c.oid, 'SELECT') AND has_table_privilege($2, c.oid, 'SELECT'))
+	var tables []struct {
+		Relname string
+		Listed  bool
+	}
+	if err := tx.Raw(`SELECT c.relname, c.relname = ANY($3::text[]) AS listed
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm')
+  AND CASE WHEN c.relname = ANY($3::text[])
+      THEN NOT (has_table_privilege($1, c.oid, 'SELECT') AND has_table_privilege($2, c.oid, 'SELECT'))
+      ELSE EXISTS (SELECT 1 FROM aclexplode(c.relacl) a
+                   WHERE a.privilege_type = 'SELECT' AND a.grantee IN (SELECT oid FROM pg_roles WHERE rolname IN ($1, $2)))
+      END
 ORDER BY c.relname`, reader, writer, sdkmodel.PlatformTables()).Scan(&tables).Error; err != nil {
 		return nil, fmt.Errorf("customdata: list SDK tables: %w", err)
 	}
-	if len(tables) == 0 {
-		return nil, nil
+	var grant, revoke []string
+	for _, t := range tables {
+		if t.Listed {
+			grant = append(grant, sqlident.Quote("public", t.Relname))
+		} else {
+			revoke = append(revoke, sqlident.Quote("public", t.Relname))
+		}
 	}
-	quoted := make([]string, len(tables))
-	for i, t := range tables {
-		quoted[i] = sqlident.Quote("public", t)
-	}
+	roles := sqlident.Quote(reader) + ", " + sqlident.Quote(writer)
+	var stmts []string
 	// One statement for all of them: a namespace's first install grants
 	// up to 214 tables.
-	return []string{"GRANT SELECT ON " + strings.Join(quoted, ", ") + " TO " + sqlident.Quote(reader) + ", " + sqlident.Quote(writer)}, nil
+	if len(grant) > 0 {
+		stmts = append(stmts, "GRANT SELECT ON "+strings.Join(grant, ", ")+" TO "+roles)
+	}
+	if len(revoke) > 0 {
+		stmts = append(stmts, "REVOKE SELECT ON "+strings.Join(revoke, ", ")+" FROM "+roles)
+	}
+	return stmts, nil
 }
 
 // dropRoles removes both roles of ns and their privileges in this database.

@@ -16,7 +16,9 @@ import (
 //   - a statement that changes session state, seen as it is sent (a pgx
 //     tracer): SET (but SET LOCAL / TRANSACTION / CONSTRAINTS), RESET,
 //     DISCARD, DEALLOCATE, PREPARE, LISTEN, UNLISTEN, LOAD, DECLARE, CREATE
-//     (temporary objects), set_config(...) and session advisory locks;
+//     (temporary objects), DO, set_config(...) and session advisory locks,
+//     wherever they stand among comments and statements; any dollar-quoted
+//     string counts too (what runs in a function body is not read);
 //   - a server parameter the server reports on every change (client_encoding,
 //     DateStyle, IntervalStyle, TimeZone, standard_conforming_strings,
 //     default_transaction_read_only, application_name, ...) that differs
@@ -34,7 +36,9 @@ const (
 )
 
 // reportedParams are the parameters PostgreSQL reports to the client
-// whenever they change (GUC_REPORT), as of PostgreSQL 14.
+// whenever they change (GUC_REPORT), as of PostgreSQL 14. search_path is
+// reported only from PostgreSQL 18 on, statement_timeout never: on older
+// servers the statement scan is what catches their changes.
 var reportedParams = []string{
 	"application_name", "client_encoding", "DateStyle", "default_transaction_read_only",
 	"in_hot_standby", "integer_datetimes", "IntervalStyle", "is_superuser",
@@ -47,7 +51,7 @@ type sessionGuard struct{}
 
 // TraceQueryStart marks the connection when sql changes session state.
 func (sessionGuard) TraceQueryStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
-	if changesSession(data.SQL) {
+	if changesSessionOn(conn, data.SQL) {
 		conn.PgConn().CustomData()[dirtyKey] = true
 	}
 	return ctx
@@ -64,13 +68,20 @@ func (sessionGuard) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.Trac
 // TraceBatchQuery marks the connection when a batched statement changes
 // session state.
 func (sessionGuard) TraceBatchQuery(_ context.Context, conn *pgx.Conn, data pgx.TraceBatchQueryData) {
-	if changesSession(data.SQL) {
+	if changesSessionOn(conn, data.SQL) {
 		conn.PgConn().CustomData()[dirtyKey] = true
 	}
 }
 
 // TraceBatchEnd implements pgx.BatchTracer.
 func (sessionGuard) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
+
+// changesSessionOn is changesSession for sql sent on conn, read as the
+// server reads it: with standard_conforming_strings off, a backslash
+// escapes a quote in '...' strings too.
+func changesSessionOn(conn *pgx.Conn, sql string) bool {
+	return changesSessionIn(sql, conn.PgConn().ParameterStatus("standard_conforming_strings") == "off")
+}
 
 // rememberSession records the connection's reported parameters as it
 // starts, for resetSession to compare.
@@ -105,34 +116,136 @@ func resetSession(_ context.Context, conn *pgx.Conn) error {
 }
 
 // changesSession reports whether sql (one statement or several) may change
-// session state that outlives it: see the top of this file.
+// session state that outlives it: see the top of this file. It reads sql
+// as PostgreSQL does with standard_conforming_strings on.
 func changesSession(sql string) bool {
+	return changesSessionIn(sql, false)
+}
+
+// changesSessionIn is changesSession; backslashQuotes says a backslash
+// escapes the next character in '...' strings too (standard_conforming_strings
+// off). Comments are skipped wherever they stand; a DO block or any
+// dollar-quoted string counts as a change, since what runs in it is not
+// read here (the cost of a false alarm is one reconnect).
+func changesSessionIn(sql string, backslashQuotes bool) bool {
 	if containsFold(sql, "set_config") || containsFold(sql, "advisory_lock") {
 		return true
 	}
 	start := true
-	for i := 0; i < len(sql); i++ {
+	for i := 0; i < len(sql); {
 		c := sql[i]
 		switch {
 		case c == ';':
 			start = true
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '(':
-		case start:
+			i++
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '(':
+			i++
+		case c == '-' && i+1 < len(sql) && sql[i+1] == '-', c == '/' && i+1 < len(sql) && sql[i+1] == '*':
+			i = skipComment(sql, i)
+		case c == '\'':
+			i = skipString(sql, i, backslashQuotes)
 			start = false
-			if sessionKeyword(sql[i:]) {
+		case c == '"':
+			i = skipQuoted(sql, i, '"')
+			start = false
+		case c == '$':
+			if i+1 < len(sql) && sql[i+1] >= '0' && sql[i+1] <= '9' {
+				i++ // a parameter, $1
+				continue
+			}
+			return true // a dollar-quoted string: a function body, a DO block
+		case isIdentStart(c):
+			j := i + 1
+			for j < len(sql) && isIdentChar(sql[j]) {
+				j++
+			}
+			if start && sessionKeyword(sql[i:]) {
 				return true
 			}
-		case c == '\'' || c == '"':
-			// skip a quoted literal or identifier: a ';' in it ends nothing
-			for j := i + 1; j < len(sql); j++ {
-				if sql[j] == c {
-					i = j
-					break
-				}
+			start = false
+			if j == i+1 && (c == 'e' || c == 'E') && j < len(sql) && sql[j] == '\'' {
+				i = skipString(sql, j, true) // E'...': backslash escapes
+				continue
 			}
+			i = j
+		default:
+			start = false
+			i++
 		}
 	}
 	return false
+}
+
+// skipComment returns the index after the comment at sql[i:], a
+// "-- ..." line or a (nested) "/* ... */" block.
+func skipComment(sql string, i int) int {
+	if sql[i] == '-' {
+		for i < len(sql) && sql[i] != '\n' {
+			i++
+		}
+		return i
+	}
+	depth := 0
+	for i+1 < len(sql) {
+		switch {
+		case sql[i] == '/' && sql[i+1] == '*':
+			depth++
+			i += 2
+		case sql[i] == '*' && sql[i+1] == '/':
+			depth--
+			i += 2
+			if depth == 0 {
+				return i
+			}
+		default:
+			i++
+		}
+	}
+	return len(sql)
+}
+
+// skipString returns the index after the '...' literal whose opening
+// quote is sql[i]; a doubled quote stands for one and, with backslash, a
+// backslash escapes the next character.
+func skipString(sql string, i int, backslash bool) int {
+	for j := i + 1; j < len(sql); j++ {
+		switch {
+		case backslash && sql[j] == '\\':
+			j++
+		case sql[j] == '\'':
+			if j+1 < len(sql) && sql[j+1] == '\'' {
+				j++
+				continue
+			}
+			return j + 1
+		}
+	}
+	return len(sql)
+}
+
+// skipQuoted returns the index after the quoted identifier whose opening
+// quote q is sql[i]; a doubled quote stands for one.
+func skipQuoted(sql string, i int, q byte) int {
+	for j := i + 1; j < len(sql); j++ {
+		if sql[j] == q {
+			if j+1 < len(sql) && sql[j+1] == q {
+				j++
+				continue
+			}
+			return j + 1
+		}
+	}
+	return len(sql)
+}
+
+func isIdentStart(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c >= 0x80
+}
+
+// isIdentChar reports whether c continues a word: an identifier, keyword
+// or number ($ included, as in a$b).
+func isIdentChar(c byte) bool {
+	return isIdentStart(c) || c >= '0' && c <= '9' || c == '$'
 }
 
 // sessionKeyword reports whether s starts with a statement keyword that
@@ -145,16 +258,26 @@ func sessionKeyword(s string) bool {
 		return !(eqFold(next, "local") || eqFold(next, "transaction") || eqFold(next, "constraints"))
 	case eqFold(word, "reset"), eqFold(word, "discard"), eqFold(word, "deallocate"), eqFold(word, "prepare"),
 		eqFold(word, "listen"), eqFold(word, "unlisten"), eqFold(word, "load"), eqFold(word, "declare"),
-		eqFold(word, "create"):
+		eqFold(word, "create"), eqFold(word, "do"):
 		return true
 	}
 	return false
 }
 
+// firstWord returns the first word of s after white space and comments,
+// and what follows it.
 func firstWord(s string) (word, rest string) {
 	i := 0
-	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
-		i++
+	for i < len(s) {
+		switch c := s[i]; {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f':
+			i++
+			continue
+		case c == '-' && i+1 < len(s) && s[i+1] == '-', c == '/' && i+1 < len(s) && s[i+1] == '*':
+			i = skipComment(s, i)
+			continue
+		}
+		break
 	}
 	j := i
 	for j < len(s) && (s[j] >= 'a' && s[j] <= 'z' || s[j] >= 'A' && s[j] <= 'Z' || s[j] == '_') {
