@@ -81,41 +81,26 @@ type Condition struct {
 // Eq matches hubs whose attribute equals v. Eq(nil) matches a stored nil.
 // JSON values compare as jsonb (key order and spacing do not matter).
 func (f Field) Eq(v any) Condition {
-	if f.path != nil {
-		return f.pathCompare(opEq, v)
-	}
 	return f.compare(opEq, v)
 }
 
 // Gt matches hubs whose attribute is greater than v.
 func (f Field) Gt(v any) Condition {
-	if f.path != nil {
-		return f.pathCompare(opGt, v)
-	}
 	return f.compare(opGt, v)
 }
 
 // Gte matches hubs whose attribute is greater than or equal to v.
 func (f Field) Gte(v any) Condition {
-	if f.path != nil {
-		return f.pathCompare(opGte, v)
-	}
 	return f.compare(opGte, v)
 }
 
 // Lt matches hubs whose attribute is less than v.
 func (f Field) Lt(v any) Condition {
-	if f.path != nil {
-		return f.pathCompare(opLt, v)
-	}
 	return f.compare(opLt, v)
 }
 
 // Lte matches hubs whose attribute is less than or equal to v.
 func (f Field) Lte(v any) Condition {
-	if f.path != nil {
-		return f.pathCompare(opLte, v)
-	}
 	return f.compare(opLte, v)
 }
 
@@ -155,7 +140,12 @@ func (f Field) In(vs ...any) Condition {
 	return c
 }
 
+// compare builds the condition of a comparison operator: on a JSON key
+// path (Path) as pathCompare does, else on the typed column v selects.
 func (f Field) compare(o op, v any) Condition {
+	if f.path != nil {
+		return f.pathCompare(o, v)
+	}
 	c := Condition{name: f.name, op: o}
 	if c.err = checkName(f.name); c.err != nil {
 		return c
