@@ -1,0 +1,75 @@
+package pgxconn
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/gorm"
+)
+
+// errNotPgx ends a Raw call on a connection of another driver.
+var errNotPgx = errors.New("pgxconn: not a pgx stdlib connection")
+
+// Pool returns db's database/sql pool when db runs its statements on one
+// directly: not in a transaction, not through GORM's prepared-statement
+// pool. ok is false otherwise, and for a nil db.
+func Pool(db *gorm.DB) (pool *sql.DB, ok bool) {
+	if db == nil || db.Statement == nil {
+		return nil, false
+	}
+	pool, ok = db.Statement.ConnPool.(*sql.DB)
+	return pool, ok && pool != nil
+}
+
+// With runs f on a pgx connection of pool, held for the call and returned
+// to the pool afterwards. f must not keep the connection, or rows of it,
+// beyond its return.
+//
+// ok is false (and f was not called) when the pool's connections are not
+// pgx stdlib connections; the caller then takes its general path.
+//
+// A connection that turns out to be broken before f's statement reached the
+// server (pgconn.SafeToRetry: the server ended an idle connection, say) is
+// discarded and f runs once more on a new one, as database/sql retries a
+// statement on a bad connection.
+func With(ctx context.Context, pool *sql.DB, f func(*pgx.Conn) error) (ok bool, err error) {
+	for attempt := 0; ; attempt++ {
+		ok, err = with(ctx, pool, f)
+		if attempt == 0 && ok && err != nil && pgconn.SafeToRetry(err) && ctx.Err() == nil {
+			continue
+		}
+		return ok, err
+	}
+}
+
+func with(ctx context.Context, pool *sql.DB, f func(*pgx.Conn) error) (bool, error) {
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		return true, err
+	}
+	var fErr error
+	rawErr := conn.Raw(func(dc any) error {
+		sc, isPgx := dc.(*stdlib.Conn)
+		if !isPgx {
+			return errNotPgx
+		}
+		fErr = f(sc.Conn())
+		if fErr != nil && sc.Conn().IsClosed() {
+			return driver.ErrBadConn // database/sql discards the connection
+		}
+		return nil
+	})
+	_ = conn.Close()
+	if errors.Is(rawErr, errNotPgx) {
+		return false, nil
+	}
+	if fErr != nil {
+		return true, fErr
+	}
+	return true, rawErr
+}
