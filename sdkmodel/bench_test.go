@@ -3,9 +3,7 @@ package sdkmodel_test
 import (
 	"reflect"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"gorm.io/gorm/schema"
 
@@ -66,13 +64,6 @@ func BenchmarkFirstParse(b *testing.B) {
 			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 		})
 	}
-}
-
-// cpuTime is the process's user and system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkCachedParse is a later use of a model: a cache hit.
