@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -33,18 +34,42 @@ func Pool(db *gorm.DB) (pool *sql.DB, ok bool) {
 // ok is false (and f was not called) when the pool's connections are not
 // pgx stdlib connections; the caller then takes its general path.
 //
-// A connection that turns out to be broken before f's statement reached the
-// server (pgconn.SafeToRetry: the server ended an idle connection, say) is
-// discarded and f runs once more on a new one, as database/sql retries a
-// statement on a bad connection.
+// A connection the server ended while it sat in the pool is discarded and f
+// runs once more on a new one, as database/sql retries a statement on a bad
+// connection: when f fails, the connection is closed, and either nothing
+// reached the server (pgconn.SafeToRetry) or the server's answer was the
+// administrator's shutdown of the session (SQLSTATE class 57, e.g. 57P01
+// from pg_terminate_backend or a server restart), which ends the session
+// without carrying out the statement. Only the first attempt is retried.
 func With(ctx context.Context, pool *sql.DB, f func(*pgx.Conn) error) (ok bool, err error) {
 	for attempt := 0; ; attempt++ {
 		ok, err = with(ctx, pool, f)
-		if attempt == 0 && ok && err != nil && pgconn.SafeToRetry(err) && ctx.Err() == nil {
+		if attempt == 0 && ok && retryable(err) && ctx.Err() == nil {
 			continue
 		}
 		return ok, err
 	}
+}
+
+// errBrokenConn marks an error of f on a connection that f's call found
+// closed.
+type errBrokenConn struct{ err error }
+
+func (e *errBrokenConn) Error() string { return e.err.Error() }
+func (e *errBrokenConn) Unwrap() error { return e.err }
+
+// retryable reports whether err is f's failure on a connection the server
+// had ended before the statement could run.
+func retryable(err error) bool {
+	var broken *errBrokenConn
+	if !errors.As(err, &broken) {
+		return false
+	}
+	if pgconn.SafeToRetry(broken.err) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	return errors.As(broken.err, &pgErr) && strings.HasPrefix(pgErr.Code, "57")
 }
 
 func with(ctx context.Context, pool *sql.DB, f func(*pgx.Conn) error) (bool, error) {
@@ -60,6 +85,7 @@ func with(ctx context.Context, pool *sql.DB, f func(*pgx.Conn) error) (bool, err
 		}
 		fErr = f(sc.Conn())
 		if fErr != nil && sc.Conn().IsClosed() {
+			fErr = &errBrokenConn{err: fErr}
 			return driver.ErrBadConn // database/sql discards the connection
 		}
 		return nil
@@ -69,6 +95,9 @@ func with(ctx context.Context, pool *sql.DB, f func(*pgx.Conn) error) (bool, err
 		return false, nil
 	}
 	if fErr != nil {
+		if broken := (*errBrokenConn)(nil); errors.As(fErr, &broken) && !retryable(fErr) {
+			return true, broken.err
+		}
 		return true, fErr
 	}
 	return true, rawErr
