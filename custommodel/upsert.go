@@ -97,6 +97,17 @@ const createdColumn = "customdata_created"
 // call is refused with ErrMissingLink, nothing written. Telling a missing
 // target from a conflict costs one more statement, on that path only.
 func GetOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, defaults *T) (*T, bool, error) {
+	if row, created, done := fastGetOrCreate(ctx, db, lookup, defaults); done {
+		return row, created, nil
+	}
+	return getOrCreateGORM(ctx, db, lookup, defaults)
+}
+
+// getOrCreateGORM is GetOrCreate's general path, through GORM: in a
+// transaction, for models the fast path does not take, and for every call
+// the fast path hands back (a refused lookup, a failed statement, a miss
+// that lost a race).
+func getOrCreateGORM[T any](ctx context.Context, db *gorm.DB, lookup Lookup, defaults *T) (*T, bool, error) {
 	p, err := prepare[T](ctx, db, lookup, defaults)
 	if err != nil {
 		return nil, false, err
@@ -188,6 +199,15 @@ func (p *plan) getOnly(dest any, refused error) error {
 // GetOrCreate, whether the row is then inserted or updated, and a missing
 // target refuses the call with ErrMissingLink, nothing written.
 func UpdateOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, values *T, columns ...string) (*T, bool, error) {
+	if row, created, done := fastUpdateOrCreate(ctx, db, lookup, values, columns); done {
+		return row, created, nil
+	}
+	return updateOrCreateGORM(ctx, db, lookup, values, columns...)
+}
+
+// updateOrCreateGORM is UpdateOrCreate's general path, as getOrCreateGORM
+// is GetOrCreate's.
+func updateOrCreateGORM[T any](ctx context.Context, db *gorm.DB, lookup Lookup, values *T, columns ...string) (*T, bool, error) {
 	p, err := prepare[T](ctx, db, lookup, values)
 	if err != nil {
 		return nil, false, err
