@@ -13,6 +13,7 @@ import (
 	"unsafe"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 	"gorm.io/gorm/schema"
@@ -331,7 +332,7 @@ func fastPrepare[T any](ctx context.Context, db *gorm.DB, lookup Lookup, base *T
 			continue
 		}
 		if key&nils != 0 {
-			return fc, false // a nil key value (refused unless a later key is clean: the general path decides)
+			continue // a nil key value: another key may be clean
 		}
 		fc.keyI = k
 		break
@@ -527,6 +528,17 @@ func (fc *fastCall) build(k stmtKey) *fastStmt {
 	return st
 }
 
+// resultFormats asks for the result formats pgx's database/sql driver asks
+// for (binary for the intrinsic types, text for the others), so that a
+// column decodes to the same value on both paths: a numeric in binary, for
+// one, loses the scale of a zero ("0.00" would read as 0).
+var resultFormats = pgx.QueryResultFormatsByOID{
+	pgtype.BoolOID: 1, pgtype.ByteaOID: 1, pgtype.CIDOID: 1, pgtype.DateOID: 1,
+	pgtype.Float4OID: 1, pgtype.Float8OID: 1, pgtype.Int2OID: 1, pgtype.Int4OID: 1,
+	pgtype.Int8OID: 1, pgtype.OIDOID: 1, pgtype.TimestampOID: 1, pgtype.TimestamptzOID: 1,
+	pgtype.XIDOID: 1,
+}
+
 // errFastNoRow is a fast statement that returned no row.
 var errFastNoRow = errors.New("custommodel: no row")
 
@@ -535,11 +547,12 @@ var errFastNoRow = errors.New("custommodel: no row")
 // when the pool is not one the fast path can use; err is errFastNoRow when
 // the statement returned no row.
 func (fc *fastCall) run(ctx context.Context, db *gorm.DB, pool *sql.DB, st *fastStmt, withCreated bool) (created, ok bool, err error) {
-	args := make([]any, len(st.args)+len(fc.fm.cols)+1)
+	args := make([]any, 1+len(st.args)+len(fc.fm.cols)+1)
+	args[0] = resultFormats
 	for j, i := range st.args {
-		args[j] = fc.arg(i)
+		args[1+j] = fc.arg(i)
 	}
-	dest := args[len(st.args):]
+	dest := args[1+len(st.args):]
 	for i := range fc.fm.cols {
 		dest[i] = fc.field(i)
 	}
@@ -548,7 +561,7 @@ func (fc *fastCall) run(ctx context.Context, db *gorm.DB, pool *sql.DB, st *fast
 	} else {
 		dest = dest[:len(dest)-1]
 	}
-	args = args[:len(st.args)]
+	args = args[:1+len(st.args)]
 	begin := time.Now()
 	ok, err = pgxconn.With(ctx, pool, func(c *pgx.Conn) error {
 		return c.QueryRow(ctx, st.sql, args...).Scan(dest...)
@@ -565,7 +578,7 @@ func (fc *fastCall) run(ctx context.Context, db *gorm.DB, pool *sql.DB, st *fast
 			if err != nil {
 				n = 0
 			}
-			return db.Dialector.Explain(st.sql, args...), n
+			return db.Dialector.Explain(st.sql, args[1:]...), n
 		}, err)
 	}
 	return created, true, err
