@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 	"gorm.io/gorm/schema"
 
 	"github.com/canvas-sdk-go/customdata/internal/pgxconn"
@@ -547,41 +548,76 @@ var errFastNoRow = errors.New("custommodel: no row")
 // when the pool is not one the fast path can use; err is errFastNoRow when
 // the statement returned no row.
 func (fc *fastCall) run(ctx context.Context, db *gorm.DB, pool *sql.DB, st *fastStmt, withCreated bool) (created, ok bool, err error) {
-	args := make([]any, 1+len(st.args)+len(fc.fm.cols)+1)
-	args[0] = resultFormats
-	for j, i := range st.args {
-		args[1+j] = fc.arg(i)
+	b := runBufs.Get().(*runBuf)
+	defer b.release()
+	n := 1 + len(st.args) + len(fc.fm.cols) + 1
+	all := b.v[:0]
+	if n > len(b.v) {
+		all = make([]any, 0, n)
 	}
-	dest := args[1+len(st.args):]
+	all = append(all, resultFormats)
+	for _, i := range st.args {
+		all = append(all, fc.arg(i))
+	}
 	for i := range fc.fm.cols {
-		dest[i] = fc.field(i)
+		all = append(all, fc.field(i))
 	}
+	b.args = all[:1+len(st.args)]
 	if withCreated {
-		dest[len(dest)-1] = &created
-	} else {
-		dest = dest[:len(dest)-1]
+		all = append(all, &b.created)
 	}
-	args = args[:1+len(st.args)]
-	begin := time.Now()
-	ok, err = pgxconn.With(ctx, pool, func(c *pgx.Conn) error {
-		return c.QueryRow(ctx, st.sql, args...).Scan(dest...)
-	})
+	b.dest = all[1+len(st.args):]
+	b.ctx, b.sql = ctx, st.sql
+	var begin time.Time
+	traced := db.Logger != nil && db.Logger != logger.Discard
+	if traced {
+		begin = time.Now()
+	}
+	ok, err = pgxconn.With(ctx, pool, b.query)
 	if !ok {
 		return false, false, nil
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		err = errFastNoRow
 	}
-	if db.Logger != nil {
+	if traced {
 		db.Logger.Trace(ctx, begin, func() (string, int64) {
 			n := int64(1)
 			if err != nil {
 				n = 0
 			}
-			return db.Dialector.Explain(st.sql, args[1:]...), n
+			return db.Dialector.Explain(st.sql, b.args[1:]...), n
 		}, err)
 	}
-	return created, true, err
+	return b.created, true, err
+}
+
+// runBuf holds a fast statement's arguments and scan targets, reused
+// through runBufs: with query, made once per buffer, a call allocates
+// neither.
+type runBuf struct {
+	v          [32]any
+	args, dest []any
+	created    bool
+	ctx        context.Context
+	sql        string
+	query      func(*pgx.Conn) error
+}
+
+var runBufs = sync.Pool{New: func() any {
+	b := &runBuf{}
+	b.query = func(c *pgx.Conn) error {
+		return c.QueryRow(b.ctx, b.sql, b.args...).Scan(b.dest...)
+	}
+	return b
+}}
+
+// release drops the buffer's references (to the caller's row and context)
+// and returns it to runBufs.
+func (b *runBuf) release() {
+	clear(b.v[:])
+	b.args, b.dest, b.ctx, b.sql, b.created = nil, nil, nil, "", false
+	runBufs.Put(b)
 }
 
 // fastGetOrCreate is GetOrCreate's fast path. done is false when the call

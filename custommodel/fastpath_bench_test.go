@@ -6,6 +6,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/canvas-sdk-go/customdata/internal/pgxconn"
 	"github.com/canvas-sdk-go/customdata/internal/testdb"
 )
 
@@ -64,6 +65,21 @@ RETURNING "cur"."dbid", "cur"."name", "cur"."capacity", "cur"."active", "cur"."n
 			}
 		}
 	})
+	b.Run("GetOrCreate hit/pgx through pgxconn", func(b *testing.B) {
+		pool, ok := pgxconn.Pool(db)
+		require.True(b, ok)
+		b.ReportAllocs()
+		for b.Loop() {
+			var r benchRoom
+			var created bool
+			_, err := pgxconn.With(ctx, pool, func(conn *pgx.Conn) error {
+				return conn.QueryRow(ctx, getOrCreate, "hit", "hit", int64(0), false, "").Scan(&r.DBID, &r.Name, &r.Capacity, &r.Active, &r.Note, &created)
+			})
+			if err != nil || created {
+				b.Fatal(err, created)
+			}
+		}
+	})
 	b.Run("UpdateOrCreate/sdk", func(b *testing.B) {
 		b.ReportAllocs()
 		i := 0
@@ -86,4 +102,21 @@ RETURNING "cur"."dbid", "cur"."name", "cur"."capacity", "cur"."active", "cur"."n
 			}
 		}
 	})
+}
+
+// BenchmarkFastPrepare is the fast path's per-call work before the round
+// trip: checks, the row and the statement's lookup.
+func BenchmarkFastPrepare(b *testing.B) {
+	d := testdb.New(b)
+	db := d.Scoped(b, "acme__fastprep")
+	ctx := b.Context()
+	lookup := Lookup{"name": "hit"}
+	b.ReportAllocs()
+	for b.Loop() {
+		row := new(benchRoom)
+		fc, ok := fastPrepare(ctx, db, lookup, &benchRoom{}, row)
+		if !ok || fc.stmt(opGetOrCreate) == nil {
+			b.Fatal("not fast")
+		}
+	}
 }

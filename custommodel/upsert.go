@@ -81,6 +81,16 @@ const createdColumn = "customdata_created"
 // GetOrCreate runs the SELECT first and the statement above only on a miss:
 // a hit is one statement, a miss two.
 //
+// Outside a transaction, on a handle of the namespace package (a pool of
+// pgx connections), the statement runs on the pgx connection itself: it is
+// built once per model type, namespace and lookup shape, bound with $n
+// parameters and scanned straight into the new row, and logged through db's
+// logger as GORM logs its statements. This holds for models whose columns
+// are all integers, floats, strings, bools, time.Time or decimal.Decimal
+// (or pointers to them) without a serializer; other models, and a statement
+// that fails or finds no row, take GORM's path, with the same results and
+// errors.
+//
 // Errors: a lookup that names an unknown column, is not covered by the
 // primary key or a unique index, has a nil key value or a value that does
 // not fit its column is refused before any write (*LookupError, ErrLookup);
@@ -198,6 +208,9 @@ func (p *plan) getOnly(dest any, refused error) error {
 // Links with a delete policy that values sets (non-zero) are locked as in
 // GetOrCreate, whether the row is then inserted or updated, and a missing
 // target refuses the call with ErrMissingLink, nothing written.
+//
+// Outside a transaction it runs on the pgx connection under db's pool, as
+// GetOrCreate does.
 func UpdateOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, values *T, columns ...string) (*T, bool, error) {
 	if row, created, done := fastUpdateOrCreate(ctx, db, lookup, values, columns); done {
 		return row, created, nil
