@@ -31,17 +31,27 @@ import (
 // the statement is built once per model type, namespace and lookup shape
 // (which columns, which of them nil, which policy links set, which update
 // columns) with $n placeholders, and the row is scanned straight into the
-// new *T's fields. What it checks per call is what the general path checks
-// (prepare); whenever a check fails, the statement fails (a PostgreSQL
-// error: one statement writes nothing when it fails), or it returns no row,
-// the call runs the general path from the start instead, which reports
-// exactly the error it always has (and takes its fallbacks: a read handle's
-// SELECT, the 0A000 retry, the retry after a lost insert race).
+// new *T's fields, with the result formats of pgx's database/sql driver so
+// that every value decodes as on the general path.
+//
+// Per call it checks what prepare checks. Whenever a check fails, the
+// statement fails, or it returns no row, the call runs the general path
+// from the start instead, which reports exactly the error it always has and
+// takes its fallbacks (the 0A000 retry, the retry after a lost insert race,
+// a missing link's ErrMissingLink). That is safe because a statement that
+// fails with a PostgreSQL error, or returns no row, wrote nothing; after a
+// connection error, whatever it may have written is found by the general
+// path's statement, the same one. A statement refused because the
+// connection may not write (a read handle) is followed by the lookup's
+// SELECT, as on the general path: a hit returns the row, a miss takes the
+// general path for its error.
 //
 // A model takes the fast path when every column is a plain integer, float,
 // string, bool, time.Time or decimal.Decimal field (or a pointer to one),
 // reached without pointers to embedded structs, with no GORM serializer:
-// decided once per type. Other models always take the general path.
+// decided once per type. Other models always take the general path. The
+// per-type cache holds one parsed schema per model type (its own parse,
+// not a handle's), and a statement per namespace and shape used.
 
 // fastModel is what the fast path needs of a model type, computed once.
 type fastModel struct {
@@ -581,12 +591,13 @@ func (fc *fastCall) run(ctx context.Context, db *gorm.DB, pool *sql.DB, st *fast
 		err = errFastNoRow
 	}
 	if traced {
+		vars := b.args[1:] // the buffer is released when run returns: loggers call fc in Trace
 		db.Logger.Trace(ctx, begin, func() (string, int64) {
 			n := int64(1)
 			if err != nil {
 				n = 0
 			}
-			return db.Dialector.Explain(st.sql, b.args[1:]...), n
+			return db.Dialector.Explain(st.sql, vars...), n
 		}, err)
 	}
 	return b.created, true, err
