@@ -186,11 +186,24 @@ func TestFastPathPublicCalls(t *testing.T) {
 	assert.Contains(t, rec.sql[0], `"customdata_found"`)
 	assert.Contains(t, rec.sql[0], `'a'`, "logged with its values")
 
+	// A hit scans into a new row: the defaults' pointers are not written through.
+	note := "mine"
+	defaults := &fastRoom{Note: &note}
+	_, _, err = UpdateOrCreate(ctx, db, Lookup{"name": "p"}, &fastRoom{Note: ptr("stored")})
+	require.NoError(t, err)
+	row, created, err = GetOrCreate(ctx, db, Lookup{"name": "p"}, defaults)
+	require.NoError(t, err)
+	require.False(t, created)
+	assert.Equal(t, "stored", *row.Note)
+	assert.Equal(t, "mine", note)
+	assert.Same(t, &note, defaults.Note)
+	rec.sql = nil
+
 	row, created, err = UpdateOrCreate(ctx, logged, Lookup{"name": "a"}, &fastRoom{Score: 4})
 	require.NoError(t, err)
 	assert.False(t, created)
 	assert.Equal(t, 4.0, row.Score)
-	assert.Len(t, rec.sql, 2)
+	assert.Len(t, rec.sql, 1)
 
 	err = db.Transaction(func(tx *gorm.DB) error {
 		_, done := fastDone(fastGetOrCreate(ctx, tx, Lookup{"name": "tx"}, &fastRoom{}))
