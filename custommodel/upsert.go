@@ -81,6 +81,16 @@ const createdColumn = "customdata_created"
 // GetOrCreate runs the SELECT first and the statement above only on a miss:
 // a hit is one statement, a miss two.
 //
+// Outside a transaction, on a handle of the namespace package (a pool of
+// pgx connections), the statement runs on the pgx connection itself: it is
+// built once per model type, namespace and lookup shape, bound with $n
+// parameters and scanned straight into the new row, and logged through db's
+// logger as GORM logs its statements. This holds for models whose columns
+// are all integers, floats, strings, bools, time.Time or decimal.Decimal
+// (or pointers to them) without a serializer; other models, and a statement
+// that fails or finds no row, take GORM's path, with the same results and
+// errors.
+//
 // Errors: a lookup that names an unknown column, is not covered by the
 // primary key or a unique index, has a nil key value or a value that does
 // not fit its column is refused before any write (*LookupError, ErrLookup);
@@ -97,6 +107,17 @@ const createdColumn = "customdata_created"
 // call is refused with ErrMissingLink, nothing written. Telling a missing
 // target from a conflict costs one more statement, on that path only.
 func GetOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, defaults *T) (*T, bool, error) {
+	if row, created, done := fastGetOrCreate(ctx, db, lookup, defaults); done {
+		return row, created, nil
+	}
+	return getOrCreateGORM(ctx, db, lookup, defaults)
+}
+
+// getOrCreateGORM is GetOrCreate's general path, through GORM: in a
+// transaction, for models the fast path does not take, and for every call
+// the fast path hands back (a refused lookup, a failed statement, a miss
+// that lost a race).
+func getOrCreateGORM[T any](ctx context.Context, db *gorm.DB, lookup Lookup, defaults *T) (*T, bool, error) {
 	p, err := prepare[T](ctx, db, lookup, defaults)
 	if err != nil {
 		return nil, false, err
@@ -187,7 +208,19 @@ func (p *plan) getOnly(dest any, refused error) error {
 // Links with a delete policy that values sets (non-zero) are locked as in
 // GetOrCreate, whether the row is then inserted or updated, and a missing
 // target refuses the call with ErrMissingLink, nothing written.
+//
+// Outside a transaction it runs on the pgx connection under db's pool, as
+// GetOrCreate does.
 func UpdateOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, values *T, columns ...string) (*T, bool, error) {
+	if row, created, done := fastUpdateOrCreate(ctx, db, lookup, values, columns); done {
+		return row, created, nil
+	}
+	return updateOrCreateGORM(ctx, db, lookup, values, columns...)
+}
+
+// updateOrCreateGORM is UpdateOrCreate's general path, as getOrCreateGORM
+// is GetOrCreate's.
+func updateOrCreateGORM[T any](ctx context.Context, db *gorm.DB, lookup Lookup, values *T, columns ...string) (*T, bool, error) {
 	p, err := prepare[T](ctx, db, lookup, values)
 	if err != nil {
 		return nil, false, err
