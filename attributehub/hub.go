@@ -41,9 +41,12 @@ func (h *Hub) String() string {
 	return h.Type + "/" + h.ID
 }
 
-// tables holds the quoted, schema-qualified names of the two tables.
+// tables holds the quoted, schema-qualified names of the two tables, and
+// the namespace's hot-path statements (the same *queries for the same
+// namespace, so tables of one namespace compare equal).
 type tables struct {
 	hub, attr string
+	q         *queries
 }
 
 func tablesOf(db *gorm.DB) (tables, error) {
@@ -54,9 +57,11 @@ func tablesOf(db *gorm.DB) (tables, error) {
 	if err != nil {
 		return tables{}, fmt.Errorf("attributehub: %w", err)
 	}
+	attr := sqlident.Quote(ns, systables.CustomAttribute)
 	return tables{
 		hub:  sqlident.Quote(ns, systables.AttributeHub),
-		attr: sqlident.Quote(ns, systables.CustomAttribute),
+		attr: attr,
+		q:    queriesFor(attr),
 	}, nil
 }
 
