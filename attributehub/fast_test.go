@@ -8,13 +8,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
 	"github.com/canvas-sdk-go/customdata/attributehub"
+	"github.com/canvas-sdk-go/customdata/internal/scope"
+	"github.com/canvas-sdk-go/customdata/internal/testdb"
 )
 
 // TestFastPathMatchesTransactionPath: outside a transaction the hot paths
@@ -216,4 +220,72 @@ func TestUnreadableTimestamp(t *testing.T) {
 			require.NoError(t, run(db))
 		}
 	}
+}
+
+// TestFastPathExecModes: the hot paths work in every pgx exec mode a
+// handle's connections may use (a transaction pooler's is
+// QueryExecModeExec), values read back exactly.
+func TestFastPathExecModes(t *testing.T) {
+	t.Parallel()
+	d := testdb.New(t)
+	d.Scoped(t, testNS)
+	ctx := context.Background()
+	cases := roundTripCases()
+	in := map[string]any{}
+	for _, c := range cases {
+		in[c.name] = c.in
+	}
+	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeCacheDescribe,
+		pgx.QueryExecModeDescribeExec, pgx.QueryExecModeExec, pgx.QueryExecModeSimpleProtocol} {
+		t.Run(mode.String(), func(t *testing.T) {
+			cfg, err := pgx.ParseConfig(d.DSN)
+			require.NoError(t, err)
+			cfg.DefaultQueryExecMode = mode
+			pool := stdlib.OpenDB(*cfg)
+			t.Cleanup(func() { _ = pool.Close() })
+			db, err := scope.Open(pool, testNS, scope.Options{})
+			require.NoError(t, err)
+			h, _, err := attributehub.GetOrCreate(ctx, db, "mode", mode.String())
+			require.NoError(t, err)
+			for _, c := range cases {
+				require.NoError(t, h.SetAttribute(ctx, "one "+c.name, c.in), c.name)
+				v, ok, err := h.GetAttribute(ctx, "one "+c.name)
+				require.NoError(t, err, c.name)
+				require.True(t, ok, c.name)
+				assertSameValue(t, c.want, v)
+			}
+			require.NoError(t, h.SetAttributes(ctx, in))
+			all, err := h.Attributes(ctx)
+			require.NoError(t, err)
+			require.Len(t, all, 2*len(cases))
+			for _, c := range cases {
+				assertSameValue(t, c.want, all[c.name])
+			}
+		})
+	}
+}
+
+// TestDeniedWritesTakeGORMsPath: a DB whose GORM callbacks refuse raw Execs
+// (a namespace read handle's) refuses the hot-path writes before anything
+// is sent; its reads still run.
+func TestDeniedWritesTakeGORMsPath(t *testing.T) {
+	t.Parallel()
+	db, _ := newDB(t)
+	ctx := context.Background()
+	h, err := attributehub.Create(ctx, db, "deny", "h")
+	require.NoError(t, err)
+	require.NoError(t, h.SetAttribute(ctx, "a", 1))
+	errDenied := errors.New("denied by a callback")
+	require.NoError(t, db.Callback().Raw().Before("*").Register("customdata:deny_exec", func(tx *gorm.DB) {
+		_ = tx.AddError(errDenied)
+	}))
+	sent := countStatements(t, db)
+	require.ErrorIs(t, h.SetAttribute(ctx, "a", 2), errDenied)
+	require.ErrorIs(t, h.SetAttributes(ctx, map[string]any{"a": 2}), errDenied)
+	assert.Zero(t, sent.Load(), "nothing was sent")
+	v, ok, err := h.GetAttribute(ctx, "a")
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, int64(1), v)
+	assert.EqualValues(t, 1, sent.Load())
 }
