@@ -27,8 +27,9 @@ import (
 //   - on a DB that carries an error (a closed handle's) or is in DryRun;
 //   - for writes, on a DB whose GORM callbacks refuse raw Execs (a namespace
 //     read handle's), so that the write is refused before any round trip;
-//   - to repeat a call whose statement PostgreSQL refused (nothing was
-//     written), so that its error is GORM's, with the translations GORM
+//   - to repeat a call whose statement PostgreSQL refused for lack of
+//     privilege or a changed schema (nothing was written; see
+//     fallbackCode), so that its error is GORM's, with the translations GORM
 //     callbacks make (a read handle's ErrWriteDenied, say).
 //
 // GORM callbacks other than these are not run for a fast-path call;
@@ -110,18 +111,30 @@ var errFallback = errors.New("attributehub: take GORM's path")
 
 // runFast runs f on a pgx connection of pool. It returns errFallback when
 // the call must take GORM's path instead: the pool holds no pgx connections,
-// or PostgreSQL refused the statement (f then wrote nothing, and GORM's path
-// reports the refusal as it always has).
+// or PostgreSQL refused the statement for a reason GORM callbacks may
+// report in their own way (see fallbackCode); f then wrote nothing.
 func (h *Hub) runFast(ctx context.Context, pool *sql.DB, f func(*pgx.Conn) error) error {
 	ok, err := pgxconn.With(ctx, pool, f)
 	if !ok {
 		return errFallback
 	}
 	var pg *pgconn.PgError
-	if err != nil && errors.As(err, &pg) {
+	if err != nil && errors.As(err, &pg) && fallbackCode(pg.Code) {
 		return errFallback
 	}
 	return err
+}
+
+// fallbackCode reports whether a fast-path statement refused with SQLSTATE
+// code is run again through GORM: access and schema errors (class 42, such
+// as insufficient_privilege, which a namespace read handle's callbacks
+// report as a denied write, or a table another session dropped) and
+// feature_not_supported (0A000: a prepared statement whose result type a
+// schema change altered). Other refusals (a foreign key, a value out of
+// range, a timeout) are reported at once: GORM's path would send the
+// statement again only to report them the same way.
+func fallbackCode(code string) bool {
+	return strings.HasPrefix(code, "42") || code == "0A000"
 }
 
 // trace gives a fast-path statement to h's logger, as GORM does for its

@@ -289,3 +289,30 @@ func TestDeniedWritesTakeGORMsPath(t *testing.T) {
 	assert.Equal(t, int64(1), v)
 	assert.EqualValues(t, 1, sent.Load())
 }
+
+// TestFastPathSchemaErrorRunsThroughGORM: a statement refused for a schema
+// reason (the table is gone) is sent once more through GORM, whose error is
+// returned, *pgconn.PgError underneath.
+func TestFastPathSchemaErrorRunsThroughGORM(t *testing.T) {
+	t.Parallel()
+	db, admin := newDB(t)
+	ctx := context.Background()
+	h, err := attributehub.Create(ctx, db, "dropped", "h")
+	require.NoError(t, err)
+	require.NoError(t, admin.Exec(`DROP TABLE acme__hub_test.custom_attribute`).Error)
+	sent := countStatements(t, db)
+	for name, call := range map[string]func() error{
+		"SetAttribute":  func() error { return h.SetAttribute(ctx, "a", 1) },
+		"SetAttributes": func() error { return h.SetAttributes(ctx, map[string]any{"a": 1}) },
+		"GetAttribute":  func() error { _, _, err := h.GetAttribute(ctx, "a"); return err },
+		"Attributes":    func() error { _, err := h.Attributes(ctx); return err },
+	} {
+		before := sent.Load()
+		err := call()
+		var pg *pgconn.PgError
+		require.ErrorAs(t, err, &pg, name)
+		assert.Equal(t, "42P01", pg.Code, name)
+		assert.Contains(t, err.Error(), "hub dropped/h", name)
+		assert.EqualValues(t, 2, sent.Load()-before, "%s: the fast path, then GORM's", name)
+	}
+}
