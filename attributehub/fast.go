@@ -16,7 +16,8 @@ import (
 	"github.com/canvas-sdk-go/customdata/internal/pgxconn"
 )
 
-// The hot paths (SetAttribute, GetAttribute, SetAttributes, Attributes) run
+// The hot paths (SetAttribute, GetAttribute, SetAttributes, Attributes, and
+// the read of a hub by (type, id) in Get and GetOrCreate) run
 // outside a transaction on the pgx connection under the hub's *gorm.DB
 // (internal/pgxconn): the same pool, role and session settings, a statement
 // built once per namespace and prepared once per connection (or sent as the
@@ -53,14 +54,16 @@ type queries struct {
 	get string
 	// all reads every attribute of a hub: $1 hub_id.
 	all string
+	// lookup reads a hub's dbid: $1 type, $2 id.
+	lookup string
 }
 
 // queryCache maps a quoted custom_attribute table name to its *queries.
 var queryCache sync.Map
 
-// queriesFor returns the statements of the namespace whose custom_attribute
-// table is attr (quoted, schema-qualified), building them on first use.
-func queriesFor(attr string) *queries {
+// queriesFor returns the statements of the namespace whose tables are hub
+// and attr (quoted, schema-qualified), building them on first use.
+func queriesFor(hub, attr string) *queries {
 	if q, ok := queryCache.Load(attr); ok {
 		return q.(*queries)
 	}
@@ -89,6 +92,7 @@ func queriesFor(attr string) *queries {
 	q.setMany = b.String()
 	q.get = `SELECT ` + selectValues("a") + ` FROM ` + attr + ` a WHERE a.hub_id = $1 AND a.name = $2`
 	q.all = `SELECT a.name, ` + selectValues("a") + ` FROM ` + attr + ` a WHERE a.hub_id = $1`
+	q.lookup = `SELECT dbid FROM ` + hub + ` WHERE type = $1 AND id = $2`
 	actual, _ := queryCache.LoadOrStore(attr, q)
 	return actual.(*queries)
 }
@@ -97,7 +101,7 @@ func queriesFor(attr string) *queries {
 // when the call takes GORM's path (see the rules above).
 func (h *Hub) fastPool(ctx context.Context, write bool) (*sql.DB, bool) {
 	db := h.db
-	if ctx == nil || db.Error != nil || db.DryRun || db.Config == nil {
+	if ctx == nil || h.t.q == nil || db.Error != nil || db.DryRun || db.Config == nil {
 		return nil, false
 	}
 	if write && db.Callback().Raw().Get(denyExecCallback) != nil {
@@ -275,4 +279,26 @@ func (h *Hub) attributesFast(ctx context.Context, pool *sql.DB) (map[string]any,
 		return nil, wrapDB(err, "get attributes of hub %s", h)
 	}
 	return m, readErrors(bad)
+}
+
+// lookupFast is the fast path of lookup: it reads h's DBID by h.Type and
+// h.ID; a missing hub is pgx.ErrNoRows.
+func (h *Hub) lookupFast(ctx context.Context, pool *sql.DB) error {
+	query := h.t.q.lookup
+	logged := !h.discardLogger()
+	var begin time.Time
+	if logged {
+		begin = time.Now()
+	}
+	err := h.runFast(ctx, pool, func(c *pgx.Conn) error {
+		return c.QueryRow(ctx, query, h.Type, h.ID).Scan(&h.DBID)
+	})
+	if logged && err != errFallback {
+		var n int64
+		if err == nil {
+			n = 1
+		}
+		h.trace(ctx, begin, query, n, err, h.Type, h.ID)
+	}
+	return err
 }
