@@ -119,7 +119,8 @@ func TestTransactionKeepsHotPathWrites(t *testing.T) {
 
 // TestFastPathRefusalIsGORMs: a statement PostgreSQL refuses on the fast
 // path (the hub was deleted) is reported as it always was: ErrHubNotFound
-// with the *pgconn.PgError underneath, nothing written.
+// with the *pgconn.PgError underneath, nothing written, and the statement
+// is not sent again.
 func TestFastPathRefusalIsGORMs(t *testing.T) {
 	t.Parallel()
 	db, admin := newDB(t)
@@ -128,10 +129,14 @@ func TestFastPathRefusalIsGORMs(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, attributehub.Delete(ctx, db, "gone", "h"))
 
-	for name, err := range map[string]error{
-		"SetAttribute":  h.SetAttribute(ctx, "a", 1),
-		"SetAttributes": h.SetAttributes(ctx, map[string]any{"a": 1, "b": "x"}),
+	sent := countStatements(t, db)
+	for name, call := range map[string]func() error{
+		"SetAttribute":  func() error { return h.SetAttribute(ctx, "a", 1) },
+		"SetAttributes": func() error { return h.SetAttributes(ctx, map[string]any{"a": 1, "b": "x"}) },
 	} {
+		before := sent.Load()
+		err := call()
+		assert.EqualValues(t, 1, sent.Load()-before, "%s: one statement", name)
 		require.ErrorIs(t, err, attributehub.ErrHubNotFound, name)
 		var pg *pgconn.PgError
 		require.ErrorAs(t, err, &pg, name)
