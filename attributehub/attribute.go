@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
@@ -83,6 +84,12 @@ func (h *Hub) SetAttribute(ctx context.Context, name string, value any) error {
 	if err != nil {
 		return fmt.Errorf("set attribute %q on hub %s: %w", name, h, err)
 	}
+	if pool, ok := h.fastPool(ctx, true); ok {
+		err := h.setFast(ctx, pool, name, e)
+		if err != errFallback {
+			return wrapDB(err, "set attribute %q on hub %s", name, h)
+		}
+	}
 	var b strings.Builder
 	b.WriteString("INSERT INTO " + h.t.attr + " (" + columnList + ") VALUES (?, ?")
 	args := make([]any, 0, 2+len(valueColumns))
@@ -124,17 +131,28 @@ func (h *Hub) SetAttributes(ctx context.Context, values map[string]any) error {
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	cols := make([][]pgtype.Text, len(valueColumns))
-	for i := range cols {
-		cols[i] = make([]pgtype.Text, len(names))
-	}
+	kinds := make([]int16, len(names))
+	texts := make([]string, len(names))
 	for r, n := range names {
 		e, err := encode(values[n])
 		if err != nil {
 			return fmt.Errorf("set attribute %q on hub %s: %w", n, h, err)
 		}
-		if e.kind != KindNull {
-			cols[e.kind-1][r] = pgtype.Text{String: e.text, Valid: true}
+		kinds[r], texts[r] = int16(e.kind), e.text
+	}
+	if pool, ok := h.fastPool(ctx, true); ok {
+		err := h.setManyFast(ctx, pool, names, kinds, texts)
+		if err != errFallback {
+			return wrapDB(err, "set %d attributes on hub %s", len(names), h)
+		}
+	}
+	cols := make([][]pgtype.Text, len(valueColumns))
+	for i := range cols {
+		cols[i] = make([]pgtype.Text, len(names))
+	}
+	for r, k := range kinds {
+		if Kind(k) != KindNull {
+			cols[k-1][r] = pgtype.Text{String: texts[r], Valid: true}
 		}
 	}
 	var b strings.Builder
@@ -186,9 +204,15 @@ func (h *Hub) GetAttribute(ctx context.Context, name string) (value any, ok bool
 		return nil, false, err
 	}
 	var r storedRow
-	err = h.db.WithContext(ctx).Raw(`SELECT `+selectValues("a")+` FROM `+h.t.attr+` a WHERE a.hub_id = ? AND a.name = ?`,
-		h.DBID, name).Row().Scan(r.dest()...)
-	if errors.Is(err, sql.ErrNoRows) {
+	err = errFallback
+	if pool, ok := h.fastPool(ctx, false); ok {
+		err = h.getFast(ctx, pool, name, &r)
+	}
+	if err == errFallback {
+		err = h.db.WithContext(ctx).Raw(`SELECT `+selectValues("a")+` FROM `+h.t.attr+` a WHERE a.hub_id = ? AND a.name = ?`,
+			h.DBID, name).Row().Scan(r.dest()...)
+	}
+	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, pgx.ErrNoRows) {
 		return nil, false, nil
 	}
 	if err != nil {
@@ -227,6 +251,12 @@ func (h *Hub) DeleteAttribute(ctx context.Context, name string) (existed bool, e
 func (h *Hub) Attributes(ctx context.Context) (map[string]any, error) {
 	if err := h.bound(); err != nil {
 		return nil, err
+	}
+	if pool, ok := h.fastPool(ctx, false); ok {
+		m, err := h.attributesFast(ctx, pool)
+		if err != errFallback {
+			return m, err
+		}
 	}
 	return h.attributesOf(ctx, `SELECT a.name, `+selectValues("a")+` FROM `+h.t.attr+` a WHERE a.hub_id = ?`, h.DBID)
 }

@@ -1,12 +1,12 @@
 package attributehub
 
 import (
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/shopspring/decimal"
 
 	"github.com/canvas-sdk-go/customdata/civil"
@@ -22,15 +22,18 @@ func selectValues(a string) string {
 		"to_char(" + a + ".date_value, 'YYYY-MM-DD'), " + a + ".timestamp_value, " + a + ".json_value::text"
 }
 
-// storedRow receives the value columns of one custom_attribute row.
+// storedRow receives the value columns of one custom_attribute row. Its
+// fields are pgtype values, which pgx scans into directly and which are
+// sql.Scanners for database/sql; a scan sets every field, so a row may be
+// reused.
 type storedRow struct {
-	text sql.NullString
-	i    sql.NullInt64
-	dec  sql.NullString
-	b    sql.NullBool
-	date sql.NullString
-	ts   sql.NullTime
-	json sql.NullString
+	text pgtype.Text
+	i    pgtype.Int8
+	dec  pgtype.Text
+	b    pgtype.Bool
+	date pgtype.Text
+	ts   pgtype.Timestamptz
+	json pgtype.Text
 }
 
 // dest returns the Scan destinations in selectValues order.
@@ -54,6 +57,10 @@ func (r *storedRow) value() (any, error) {
 		}
 		return d, nil
 	case r.ts.Valid:
+		if r.ts.InfinityModifier != pgtype.Finite {
+			return nil, invalid("timestamp_value %s cannot be read as a time.Time (timestamptz accepts infinity, which "+
+				"this package never writes)", r.ts.InfinityModifier)
+		}
 		return r.ts.Time.UTC(), nil
 	case r.i.Valid:
 		return r.i.Int64, nil

@@ -31,6 +31,26 @@
 // attributes, one query; LoadOptions.Only narrows the names, like Canvas's
 // with_only; Load refuses hubs of another namespace than its DB's).
 //
+// # Hot paths
+//
+// A Hub keeps the DB it came from. Outside a transaction, SetAttribute,
+// GetAttribute, SetAttributes and Attributes (and the read of a hub by type
+// and id in Get and GetOrCreate) run on the pgx connection under that DB's
+// pool (same pool, role, session settings and exec mode), with a statement
+// built once per namespace, prepared once per connection, and values
+// scanned straight into Go values: each costs one round trip and about what
+// the same statement costs written by hand with pgx. They run through GORM,
+// as every other call does, on a hub of a transaction's DB (they then take
+// part in the transaction), on a DB that carries an error or is in DryRun
+// mode, on a DB that is not a database/sql pool of pgx connections (GORM's
+// PrepareStmt, say), and, for the writes, on a read handle's DB, which
+// refuses them before any round trip. A statement that PostgreSQL refuses
+// for lack of privilege or a changed schema (SQLSTATE class 42, or 0A000)
+// is run once more through GORM (it wrote nothing), so that its error is
+// reported as through GORM; other errors are the same either way. GORM
+// callbacks do not see the hot-path statements; the DB's logger
+// (Logger.Trace) does, unless it is logger.Discard.
+//
 // # Values
 //
 // The Go type of a value picks its column, as the Python type does in

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 
@@ -41,9 +42,12 @@ func (h *Hub) String() string {
 	return h.Type + "/" + h.ID
 }
 
-// tables holds the quoted, schema-qualified names of the two tables.
+// tables holds the quoted, schema-qualified names of the two tables, and
+// the namespace's hot-path statements (the same *queries for the same
+// namespace, so tables of one namespace compare equal).
 type tables struct {
 	hub, attr string
+	q         *queries
 }
 
 func tablesOf(db *gorm.DB) (tables, error) {
@@ -54,10 +58,8 @@ func tablesOf(db *gorm.DB) (tables, error) {
 	if err != nil {
 		return tables{}, fmt.Errorf("attributehub: %w", err)
 	}
-	return tables{
-		hub:  sqlident.Quote(ns, systables.AttributeHub),
-		attr: sqlident.Quote(ns, systables.CustomAttribute),
-	}, nil
+	hub, attr := sqlident.Quote(ns, systables.AttributeHub), sqlident.Quote(ns, systables.CustomAttribute)
+	return tables{hub: hub, attr: attr, q: queriesFor(hub, attr)}, nil
 }
 
 // checkHubField validates a hub's type or id before anything is sent.
@@ -129,8 +131,14 @@ func Get(ctx context.Context, db *gorm.DB, typ, id string) (*Hub, error) {
 // lookup returns the hub or nil if there is none.
 func lookup(ctx context.Context, db *gorm.DB, t tables, typ, id string) (*Hub, error) {
 	h := &Hub{Type: typ, ID: id, db: db, t: t}
-	err := db.WithContext(ctx).Raw(`SELECT dbid FROM `+t.hub+` WHERE type = ? AND id = ?`, typ, id).Row().Scan(&h.DBID)
-	if errors.Is(err, sql.ErrNoRows) {
+	err := errFallback
+	if pool, ok := h.fastPool(ctx, false); ok {
+		err = h.lookupFast(ctx, pool)
+	}
+	if err == errFallback {
+		err = db.WithContext(ctx).Raw(`SELECT dbid FROM `+t.hub+` WHERE type = ? AND id = ?`, typ, id).Row().Scan(&h.DBID)
+	}
+	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {

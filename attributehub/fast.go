@@ -1,0 +1,304 @@
+package attributehub
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/gorm/logger"
+
+	"github.com/canvas-sdk-go/customdata/internal/pgxconn"
+)
+
+// The hot paths (SetAttribute, GetAttribute, SetAttributes, Attributes, and
+// the read of a hub by (type, id) in Get and GetOrCreate) run
+// outside a transaction on the pgx connection under the hub's *gorm.DB
+// (internal/pgxconn): the same pool, role and session settings, a statement
+// built once per namespace and prepared once per connection (or sent as the
+// connection's exec mode says), values scanned without database/sql's
+// conversions. They take GORM's path instead, as every other call does:
+//   - in a transaction, or on a DB that is not a plain database/sql pool of
+//     pgx connections (GORM's PrepareStmt, another driver);
+//   - on a DB that carries an error (a closed handle's) or is in DryRun;
+//   - for writes, on a DB whose GORM callbacks refuse raw Execs (a namespace
+//     read handle's), so that the write is refused before any round trip;
+//   - to repeat a call whose statement PostgreSQL refused for lack of
+//     privilege or a changed schema (nothing was written; see
+//     fallbackCode), so that its error is GORM's, with the translations GORM
+//     callbacks make (a read handle's ErrWriteDenied, say).
+//
+// GORM callbacks other than these are not run for a fast-path call;
+// statements are still given to the DB's logger (Logger.Trace) unless it is
+// logger.Discard.
+
+// denyExecCallback is the name of the GORM Raw callback with which the
+// namespace package refuses every raw Exec of a read handle before any round
+// trip. A DB that has it takes GORM's path for writes.
+const denyExecCallback = "customdata:deny_exec"
+
+// queries are the hot-path statements of one namespace, with $n placeholders.
+type queries struct {
+	// set[k] upserts one attribute of kind k: $1 hub_id, $2 name, $3 the
+	// value's text (none for KindNull).
+	set [len(valueColumns) + 1]string
+	// setMany upserts many: $1 hub_id, $2 names (text[]), $3 kinds
+	// (int2[]), $4 the values' text (text[]).
+	setMany string
+	// get reads one attribute: $1 hub_id, $2 name.
+	get string
+	// all reads every attribute of a hub: $1 hub_id.
+	all string
+	// lookup reads a hub's dbid: $1 type, $2 id.
+	lookup string
+}
+
+// queryCache maps a quoted custom_attribute table name to its *queries.
+var queryCache sync.Map
+
+// queriesFor returns the statements of the namespace whose tables are hub
+// and attr (quoted, schema-qualified), building them on first use.
+func queriesFor(hub, attr string) *queries {
+	if q, ok := queryCache.Load(attr); ok {
+		return q.(*queries)
+	}
+	q := &queries{}
+	for k := range q.set {
+		var b strings.Builder
+		b.WriteString("INSERT INTO " + attr + " (" + columnList + ") VALUES ($1, $2")
+		for i, c := range valueColumns {
+			if Kind(i+1) == Kind(k) {
+				b.WriteString(", CAST($3 AS text)::" + c.sqlType)
+			} else {
+				b.WriteString(", NULL")
+			}
+		}
+		b.WriteString(")" + upsertTail)
+		q.set[k] = b.String()
+	}
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + attr + " (" + columnList + ") SELECT CAST($1 AS bigint), u.n")
+	for i, c := range valueColumns {
+		// CASE evaluates only the branch taken: each value is cast to its
+		// own column's type only.
+		b.WriteString(", CASE u.k WHEN " + strconv.Itoa(i+1) + " THEN u.v::" + c.sqlType + " END")
+	}
+	b.WriteString(" FROM unnest(CAST($2 AS text[]), CAST($3 AS int2[]), CAST($4 AS text[])) AS u(n, k, v)" + upsertTail)
+	q.setMany = b.String()
+	q.get = `SELECT ` + selectValues("a") + ` FROM ` + attr + ` a WHERE a.hub_id = $1 AND a.name = $2`
+	q.all = `SELECT a.name, ` + selectValues("a") + ` FROM ` + attr + ` a WHERE a.hub_id = $1`
+	q.lookup = `SELECT dbid FROM ` + hub + ` WHERE type = $1 AND id = $2`
+	actual, _ := queryCache.LoadOrStore(attr, q)
+	return actual.(*queries)
+}
+
+// fastPool returns the pool to run a hot-path statement of h on, or false
+// when the call takes GORM's path (see the rules above).
+func (h *Hub) fastPool(ctx context.Context, write bool) (*sql.DB, bool) {
+	db := h.db
+	if ctx == nil || h.t.q == nil || db.Error != nil || db.DryRun || db.Config == nil {
+		return nil, false
+	}
+	if write && db.Callback().Raw().Get(denyExecCallback) != nil {
+		return nil, false
+	}
+	return pgxconn.Pool(db)
+}
+
+// errFallback asks the caller of runFast to take GORM's path.
+var errFallback = errors.New("attributehub: take GORM's path")
+
+// runFast runs f on a pgx connection of pool. It returns errFallback when
+// the call must take GORM's path instead: the pool holds no pgx connections,
+// or PostgreSQL refused the statement for a reason GORM callbacks may
+// report in their own way (see fallbackCode); f then wrote nothing.
+func (h *Hub) runFast(ctx context.Context, pool *sql.DB, f func(*pgx.Conn) error) error {
+	ok, err := pgxconn.With(ctx, pool, f)
+	if !ok {
+		return errFallback
+	}
+	var pg *pgconn.PgError
+	if err != nil && errors.As(err, &pg) && fallbackCode(pg.Code) {
+		return errFallback
+	}
+	return err
+}
+
+// fallbackCode reports whether a fast-path statement refused with SQLSTATE
+// code is run again through GORM: access and schema errors (class 42, such
+// as insufficient_privilege, which a namespace read handle's callbacks
+// report as a denied write, or a table another session dropped) and
+// feature_not_supported (0A000: a prepared statement whose result type a
+// schema change altered). Other refusals (a foreign key, a value out of
+// range, a timeout) are reported at once: GORM's path would send the
+// statement again only to report them the same way.
+func fallbackCode(code string) bool {
+	return strings.HasPrefix(code, "42") || code == "0A000"
+}
+
+// trace gives a fast-path statement to h's logger, as GORM does for its
+// own; a logger.Discard logger costs nothing.
+func (h *Hub) trace(ctx context.Context, begin time.Time, query string, rows int64, err error, args ...any) {
+	lg := h.db.Logger
+	if lg == nil || lg == logger.Discard {
+		return
+	}
+	db := h.db
+	lg.Trace(ctx, begin, func() (string, int64) {
+		return db.Dialector.Explain(query, args...), rows
+	}, err)
+}
+
+// discardLogger reports whether h's statements go unlogged, so that the hot
+// paths need not keep their arguments for trace.
+func (h *Hub) discardLogger() bool {
+	lg := h.db.Logger
+	return lg == nil || lg == logger.Discard
+}
+
+// setFast is SetAttribute's fast path.
+func (h *Hub) setFast(ctx context.Context, pool *sql.DB, name string, e encoded) error {
+	query := h.t.q.set[e.kind]
+	logged := !h.discardLogger()
+	var begin time.Time
+	if logged {
+		begin = time.Now()
+	}
+	var tag pgconn.CommandTag
+	err := h.runFast(ctx, pool, func(c *pgx.Conn) (err error) {
+		if e.kind == KindNull {
+			tag, err = c.Exec(ctx, query, h.DBID, name)
+		} else {
+			tag, err = c.Exec(ctx, query, h.DBID, name, e.text)
+		}
+		return err
+	})
+	if logged && err != errFallback {
+		if e.kind == KindNull {
+			h.trace(ctx, begin, query, tag.RowsAffected(), err, h.DBID, name)
+		} else {
+			h.trace(ctx, begin, query, tag.RowsAffected(), err, h.DBID, name, e.text)
+		}
+	}
+	return err
+}
+
+// setManyFast is SetAttributes' fast path: names sorted, kinds[i] and
+// texts[i] the encoded value of names[i].
+func (h *Hub) setManyFast(ctx context.Context, pool *sql.DB, names []string, kinds []int16, texts []string) error {
+	query := h.t.q.setMany
+	logged := !h.discardLogger()
+	var begin time.Time
+	if logged {
+		begin = time.Now()
+	}
+	var tag pgconn.CommandTag
+	err := h.runFast(ctx, pool, func(c *pgx.Conn) (err error) {
+		tag, err = c.Exec(ctx, query, h.DBID, names, kinds, texts)
+		return err
+	})
+	if logged && err != errFallback {
+		h.trace(ctx, begin, query, tag.RowsAffected(), err, h.DBID, names, kinds, texts)
+	}
+	return err
+}
+
+// getFast is GetAttribute's fast path; a missing attribute is pgx.ErrNoRows.
+func (h *Hub) getFast(ctx context.Context, pool *sql.DB, name string, r *storedRow) error {
+	query := h.t.q.get
+	logged := !h.discardLogger()
+	var begin time.Time
+	if logged {
+		begin = time.Now()
+	}
+	err := h.runFast(ctx, pool, func(c *pgx.Conn) error {
+		return c.QueryRow(ctx, query, h.DBID, name).Scan(r.dest()...)
+	})
+	if logged && err != errFallback {
+		var n int64
+		if err == nil {
+			n = 1
+		}
+		h.trace(ctx, begin, query, n, err, h.DBID, name)
+	}
+	return err
+}
+
+// attributesFast is Attributes' fast path; see attributesOf for the
+// result.
+func (h *Hub) attributesFast(ctx context.Context, pool *sql.DB) (map[string]any, error) {
+	query := h.t.q.all
+	logged := !h.discardLogger()
+	var begin time.Time
+	if logged {
+		begin = time.Now()
+	}
+	var (
+		m   map[string]any
+		bad []error
+		n   int64
+	)
+	err := h.runFast(ctx, pool, func(c *pgx.Conn) error {
+		rows, err := c.Query(ctx, query, h.DBID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		m, bad, n = map[string]any{}, nil, 0
+		var (
+			name string
+			r    storedRow
+		)
+		dest := append([]any{&name}, r.dest()...)
+		for rows.Next() {
+			n++
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			v, err := r.readValue(name, h)
+			if err != nil {
+				bad = append(bad, err)
+				continue
+			}
+			m[name] = v
+		}
+		return rows.Err()
+	})
+	if logged && err != errFallback {
+		h.trace(ctx, begin, query, n, err, h.DBID)
+	}
+	if err != nil {
+		if err == errFallback {
+			return nil, err
+		}
+		return nil, wrapDB(err, "get attributes of hub %s", h)
+	}
+	return m, readErrors(bad)
+}
+
+// lookupFast is the fast path of lookup: it reads h's DBID by h.Type and
+// h.ID; a missing hub is pgx.ErrNoRows.
+func (h *Hub) lookupFast(ctx context.Context, pool *sql.DB) error {
+	query := h.t.q.lookup
+	logged := !h.discardLogger()
+	var begin time.Time
+	if logged {
+		begin = time.Now()
+	}
+	err := h.runFast(ctx, pool, func(c *pgx.Conn) error {
+		return c.QueryRow(ctx, query, h.Type, h.ID).Scan(&h.DBID)
+	})
+	if logged && err != errFallback {
+		var n int64
+		if err == nil {
+			n = 1
+		}
+		h.trace(ctx, begin, query, n, err, h.Type, h.ID)
+	}
+	return err
+}
