@@ -241,8 +241,10 @@ func (m *Manager) destroy(ctx context.Context, name string, opts DestructiveOpti
 }
 
 // closePools closes this Manager's pools of a namespace; handles that hold
-// them get ErrHandleClosed, with why.
+// them get ErrHandleClosed, with why. What Open remembers of the
+// namespace's keys goes too.
 func (m *Manager) closePools(ns string, why error) {
+	m.keys.forget(ns)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for k, p := range m.pools {
