@@ -65,17 +65,17 @@ type Handle struct {
 //
 // What a key granted is remembered for Config.KeyCacheTTL (5 s by
 // default): within it, Open of a namespace whose pool the Manager already
-// holds sends nothing to the database. So a key revoked or rotated by
-// another Manager (or process) opens no more handles at most KeyCacheTTL
-// after the change committed; RotateKeys and Drop by this Manager refuse
-// the old keys at once.
+// holds (a handle of the same level is open) sends nothing to the
+// database; opening a pool checks the key afresh. So a key revoked or
+// rotated by another Manager (or process) opens no more handles at most
+// KeyCacheTTL after the change committed; RotateKeys and Drop by this
+// Manager refuse the old keys at once.
 func (m *Manager) Open(ctx context.Context, name, key string) (*Handle, error) {
 	if err := validateName(name); err != nil {
 		return nil, err
 	}
-	admin := m.admin.WithContext(ctx)
 	if key == "" {
-		exists, err := schemaExists(admin, name)
+		exists, err := schemaExists(m.admin.WithContext(ctx), name)
 		if err != nil {
 			return nil, fmt.Errorf("customdata: open namespace %q: %w", name, err)
 		}
@@ -85,16 +85,21 @@ func (m *Manager) Open(ctx context.Context, name, key string) (*Handle, error) {
 		return nil, errKeyMissing("", name, secretRead, secretReadWrite)
 	}
 	digest := hashKey(key)
-	level, ok := m.keys.get(name, digest)
-	if !ok {
-		gen, sent := m.keys.generation(name), time.Now()
-		var err error
-		level, err = checkKey(admin, name, digest)
-		if err != nil {
-			return nil, err
+	if level, ok := m.keys.get(name, digest); ok {
+		// Only where the pool is held: opening one costs round trips
+		// anyway, and the key is checked afresh then.
+		k := poolKey{ns: name, access: level}
+		if p := m.held(k); p != nil {
+			p.conn.vouch(digest)
+			return &Handle{m: m, key: k, p: p, closed: make(chan struct{})}, nil
 		}
-		m.keys.put(name, digest, level, gen, sent)
 	}
+	gen, sent := m.keys.generation(name), time.Now()
+	level, err := checkKey(m.admin.WithContext(ctx), name, digest)
+	if err != nil {
+		return nil, err
+	}
+	m.keys.put(name, digest, level, gen, sent)
 	k := poolKey{ns: name, access: level}
 	p, err := m.acquire(ctx, k)
 	if err != nil {
@@ -203,6 +208,19 @@ func (h *Handle) Close() error {
 		err = h.m.release(h.key, h.p)
 	})
 	return err
+}
+
+// held returns the pool of k with one more reference, if the Manager holds
+// it, else nil.
+func (m *Manager) held(k poolKey) *pool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, ok := m.pools[k]
+	if !ok || m.closed {
+		return nil
+	}
+	p.refs++
+	return p
 }
 
 // acquire returns the pool of k, opening it (and making sure its roles
