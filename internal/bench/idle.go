@@ -22,7 +22,7 @@ const (
 	// idleCap: when the namespaces' sessions reach it, the run waits for
 	// their connections to close before it opens more: the server's
 	// max_connections (100 by default, shared) could not hold one of each.
-	idleCap     = 40
+	idleCap     = 25
 	idleTimeout = 200 * time.Millisecond
 	// idleSample handles make a call after idling (each a reconnect).
 	idleSample = 10
