@@ -2,11 +2,14 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/canvas-sdk-go/customdata/internal/pgrole"
 	"github.com/canvas-sdk-go/customdata/namespace"
@@ -22,7 +25,7 @@ const (
 	// idleCap: when the namespaces' sessions reach it, the run waits for
 	// their connections to close before it opens more: the server's
 	// max_connections (100 by default, shared) could not hold one of each.
-	idleCap     = 25
+	idleCap     = 20
 	idleTimeout = 200 * time.Millisecond
 	// idleSample handles make a call after idling (each a reconnect).
 	idleSample = 10
@@ -132,12 +135,22 @@ func idleRun(ctx context.Context, e *env, c *clients, names, keys []string) erro
 	}()
 	peak := 0
 	for i := range names {
-		h, err := mgr.Open(ctx, names[i], keys[i])
-		if err != nil {
-			return err
+		// The server is shared: where its connections run out (53300),
+		// wait for some to end and try again, for a while.
+		var h *namespace.Handle
+		for attempt := 0; ; attempt++ {
+			h, err = mgr.Open(ctx, names[i], keys[i])
+			if err == nil {
+				hs = append(hs, h)
+				err = use(h)
+			}
+			var pgErr *pgconn.PgError
+			if err == nil || attempt == 20 || !errors.As(err, &pgErr) || pgErr.Code != "53300" {
+				break
+			}
+			time.Sleep(500 * time.Millisecond)
 		}
-		hs = append(hs, h)
-		if err := use(h); err != nil {
+		if err != nil {
 			return fmt.Errorf("%s: %w", names[i], err)
 		}
 		if (i+1)%5 == 0 {
