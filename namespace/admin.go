@@ -241,8 +241,10 @@ func (m *Manager) destroy(ctx context.Context, name string, opts DestructiveOpti
 }
 
 // closePools closes this Manager's pools of a namespace; handles that hold
-// them get ErrHandleClosed, with why.
+// them get ErrHandleClosed, with why. What Open remembers of the
+// namespace's keys goes too.
 func (m *Manager) closePools(ns string, why error) {
+	m.keys.forget(ns)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for k, p := range m.pools {
@@ -270,8 +272,9 @@ func (m *Manager) AddKey(ctx context.Context, name string, level manifest.Access
 }
 
 // RotateKeys replaces every key of the namespace with a fresh pair and
-// returns it. Plugins holding an old key are refused from then on, and what
-// an old key gave access to goes too: the namespace's roles get new
+// returns it. Plugins holding an old key are refused from then on (by
+// other Managers once their Config.KeyCacheTTL has passed), and what an
+// old key gave access to goes too: the namespace's roles get new
 // passwords, their sessions are ended (where the admin user may signal
 // them) and this Manager's handles of the namespace are closed.
 func (m *Manager) RotateKeys(ctx context.Context, name string) (*Keys, error) {

@@ -42,6 +42,23 @@
 // handle's *gorm.DB refuses creates, updates, deletes and Exec with
 // ErrWriteDenied before any round trip.
 //
+// # Opening handles, and pools at rest
+//
+// Open checks a key by its digest in one round trip and remembers what it
+// granted for Config.KeyCacheTTL (5 s by default): within it, Open of a
+// namespace whose pool the Manager already holds (a handle of the same
+// namespace and level is open) sends nothing to the database. The bound
+// that buys: a key revoked or rotated by another Manager or process opens
+// no more handles at most KeyCacheTTL after the change committed, while
+// RotateKeys and Drop by this Manager refuse the old keys at once. (What
+// handles already hold is a separate matter: RotateKeys gives the roles new
+// passwords and ends their sessions.)
+//
+// A handle pool holds no connection it does not need: one idle for
+// Config.PoolIdleTimeout (1 minute by default) is closed, so namespaces
+// opened once and then idle hold no server connections at all, and the
+// next call logs in again transparently (a few milliseconds).
+//
 // # Sharing a namespace with Python plugins
 //
 // Canvas's Python plugin runner runs every plugin's queries and model DDL as

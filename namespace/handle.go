@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/driver/postgres"
@@ -17,6 +18,7 @@ import (
 	"github.com/canvas-sdk-go/customdata/custommodel"
 	"github.com/canvas-sdk-go/customdata/internal/scope"
 	"github.com/canvas-sdk-go/customdata/internal/sqlident"
+	"github.com/canvas-sdk-go/customdata/internal/systables"
 	"github.com/canvas-sdk-go/customdata/manifest"
 )
 
@@ -60,35 +62,70 @@ type Handle struct {
 // Open verifies key against the namespace's keys (by SHA-256 digest) and
 // returns a handle whose access level the key decides. A read_write key
 // gives read_write; a read key gives read.
+//
+// What a key granted is remembered for Config.KeyCacheTTL (5 s by
+// default): within it, Open of a namespace whose pool the Manager already
+// holds (a handle of the same level is open) sends nothing to the
+// database; opening a pool checks the key afresh. So a key revoked or
+// rotated by another Manager (or process) opens no more handles at most
+// KeyCacheTTL after the change committed; RotateKeys and Drop by this
+// Manager refuse the old keys at once.
 func (m *Manager) Open(ctx context.Context, name, key string) (*Handle, error) {
 	if err := validateName(name); err != nil {
 		return nil, err
 	}
-	admin := m.admin.WithContext(ctx)
-	exists, err := schemaExists(admin, name)
-	if err != nil {
-		return nil, fmt.Errorf("customdata: open namespace %q: %w", name, err)
-	}
-	if !exists {
-		return nil, errNotFound("", name)
-	}
 	if key == "" {
+		exists, err := schemaExists(m.admin.WithContext(ctx), name)
+		if err != nil {
+			return nil, fmt.Errorf("customdata: open namespace %q: %w", name, err)
+		}
+		if !exists {
+			return nil, errNotFound("", name)
+		}
 		return nil, errKeyMissing("", name, secretRead, secretReadWrite)
 	}
-	level, err := lookupKey(admin, name, key)
+	digest := hashKey(key)
+	if level, ok := m.keys.get(name, digest); ok {
+		// Only where the pool is held: opening one costs round trips
+		// anyway, and the key is checked afresh then.
+		k := poolKey{ns: name, access: level}
+		if p := m.held(k); p != nil {
+			p.conn.vouch(digest)
+			return &Handle{m: m, key: k, p: p, closed: make(chan struct{})}, nil
+		}
+	}
+	gen, sent := m.keys.generation(name), time.Now()
+	level, err := checkKey(m.admin.WithContext(ctx), name, digest)
 	if err != nil {
-		return nil, fmt.Errorf("customdata: open namespace %q: %w", name, err)
+		return nil, err
 	}
-	if level == "" {
-		return nil, errKeyInvalid("", name, secretRead, secretReadWrite)
-	}
+	m.keys.put(name, digest, level, gen, sent)
 	k := poolKey{ns: name, access: level}
 	p, err := m.acquire(ctx, k)
 	if err != nil {
 		return nil, err
 	}
-	p.conn.vouch(hashKey(key))
+	p.conn.vouch(digest)
 	return &Handle{m: m, key: k, p: p, closed: make(chan struct{})}, nil
+}
+
+// checkKey returns the level the key with digest grants in ns, in one
+// round trip; ErrNamespaceNotFound or ErrKeyInvalid if none.
+func checkKey(admin *gorm.DB, ns, digest string) (manifest.Access, error) {
+	var levels []string
+	q := "SELECT access_level FROM " + sqlident.Quote(ns, systables.NamespaceAuth) + " WHERE key_hash = $1"
+	if err := admin.Raw(q, digest).Scan(&levels).Error; err != nil {
+		// No such schema or table (3F000, 42P01), or a schema the admin
+		// may not read: not found if it is no namespace.
+		if exists, err2 := schemaExists(admin, ns); err2 == nil && !exists {
+			return "", errNotFound("", ns)
+		}
+		return "", fmt.Errorf("customdata: open namespace %q: %w", ns, err)
+	}
+	if len(levels) == 0 {
+		return "", errKeyInvalid("", ns, secretRead, secretReadWrite)
+	}
+	return manifest.Access(levels[0]), nil
 }
 
 // Name returns the namespace.
@@ -171,6 +208,19 @@ func (h *Handle) Close() error {
 		err = h.m.release(h.key, h.p)
 	})
 	return err
+}
+
+// held returns the pool of k with one more reference, if the Manager holds
+// it, else nil.
+func (m *Manager) held(k poolKey) *pool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, ok := m.pools[k]
+	if !ok || m.closed {
+		return nil
+	}
+	p.refs++
+	return p
 }
 
 // acquire returns the pool of k, opening it (and making sure its roles
@@ -258,6 +308,9 @@ func (m *Manager) openPool(ctx context.Context, k poolKey) (*pool, error) {
 	sqlDB := sql.OpenDB(conn)
 	sqlDB.SetMaxOpenConns(m.cfg.MaxConnsPerPool)
 	sqlDB.SetMaxIdleConns(m.cfg.MaxConnsPerPool)
+	if m.cfg.PoolIdleTimeout > 0 {
+		sqlDB.SetConnMaxIdleTime(m.cfg.PoolIdleTimeout)
+	}
 	db, err := scope.Open(sqlDB, k.ns, scope.Options{Logger: m.cfg.Logger})
 	if err == nil {
 		err = custommodel.RegisterCallbacks(db)

@@ -40,6 +40,23 @@ type Config struct {
 	// MaxConnsPerPool bounds each handle pool (one pool per namespace and
 	// access level). Zero means 10.
 	MaxConnsPerPool int
+	// PoolIdleTimeout is how long a handle pool's connection may sit idle
+	// before the pool closes it, so that namespaces opened once and then
+	// idle hold no server connections (a pool keeps none open of its own
+	// accord: its minimum is zero). The next call reconnects transparently,
+	// at the cost of a login (a few milliseconds). It is checked about once
+	// a second (so an idle connection may live up to a second longer).
+	// Zero means 1 minute; a negative value means idle connections are kept
+	// (up to MaxConnsPerPool per pool) until the handles close.
+	PoolIdleTimeout time.Duration
+	// KeyCacheTTL is how long Open trusts a key it has checked: within it,
+	// Open of a namespace whose pool the Manager holds sends nothing to the
+	// database. A key revoked or rotated by another Manager (or by SQL)
+	// opens no handle later than KeyCacheTTL after the change committed;
+	// RotateKeys and Drop by this Manager take effect on its Opens at once.
+	// Handles already open are not affected by the cache (see RotateKeys).
+	// Zero means 5 s; a negative value means every Open checks its key.
+	KeyCacheTTL time.Duration
 	// RoleConnectionLimit is the most sessions one namespace role may hold
 	// on the server at once, over every Manager and pool (PostgreSQL's
 	// CONNECTION LIMIT, enforced at login with SQLSTATE 53300). Plugin code
@@ -83,6 +100,9 @@ type Config struct {
 	ReportingRole string
 }
 
+// defaultPoolIdleTimeout is Config.PoolIdleTimeout's default.
+const defaultPoolIdleTimeout = time.Minute
+
 // Manager is the platform side of custom data: it installs plugins, opens
 // namespace handles and runs the admin operations. It holds the admin
 // connection; plugin code gets only Handles. A Manager is safe for
@@ -98,6 +118,9 @@ type Manager struct {
 	roleSettings []string
 	// superuser says whether the admin user is a superuser.
 	superuser bool
+
+	// keys remembers what keys granted, for Open (keycache.go).
+	keys *keyCache
 
 	mu      sync.Mutex
 	pools   map[poolKey]*pool
@@ -129,6 +152,18 @@ func NewManagerWithConfig(ctx context.Context, cfg Config) (*Manager, error) {
 	}
 	if cfg.LockWait <= 0 {
 		cfg.LockWait = defaultLockWait
+	}
+	switch {
+	case cfg.PoolIdleTimeout == 0:
+		cfg.PoolIdleTimeout = defaultPoolIdleTimeout
+	case cfg.PoolIdleTimeout < 0:
+		cfg.PoolIdleTimeout = -1
+	}
+	switch {
+	case cfg.KeyCacheTTL == 0:
+		cfg.KeyCacheTTL = defaultKeyCacheTTL
+	case cfg.KeyCacheTTL < 0:
+		cfg.KeyCacheTTL = -1
 	}
 	switch {
 	case cfg.RoleConnectionLimit == 0:
@@ -177,7 +212,8 @@ func NewManagerWithConfig(ctx context.Context, cfg Config) (*Manager, error) {
 		_ = closeGorm(admin)
 		return nil, connectError(err)
 	}
-	m := &Manager{cfg: cfg, connCfg: connCfg, admin: admin, platform: platform, pools: map[poolKey]*pool{}, opening: map[poolKey]*opening{}, dial: dialPgx}
+	m := &Manager{cfg: cfg, connCfg: connCfg, admin: admin, platform: platform, pools: map[poolKey]*pool{}, opening: map[poolKey]*opening{}, dial: dialPgx,
+		keys: newKeyCache(cfg.KeyCacheTTL)}
 	if err := admin.WithContext(ctx).Raw("SELECT oid FROM pg_database WHERE datname = current_database()").Scan(&m.dbOID).Error; err != nil {
 		_ = m.Close()
 		return nil, connectError(err)

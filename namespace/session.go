@@ -3,6 +3,8 @@ package namespace
 import (
 	"context"
 	"database/sql/driver"
+	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -27,8 +29,9 @@ import (
 //   - an open transaction (pgx's own check).
 //
 // The SDK's own statements change no session state, so the guard costs a
-// scan of each statement's text and a few map lookups per reuse (see
-// BenchmarkSessionGuard), never a round trip.
+// scan of each statement's text the first time it is sent (a statement
+// found clean is remembered: a map lookup after that) and a few map lookups
+// per reuse (see BenchmarkSessionGuard), never a round trip.
 
 const (
 	dirtyKey  = "customdata:session_changed"
@@ -80,7 +83,62 @@ func (sessionGuard) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndD
 // server reads it: with standard_conforming_strings off, a backslash
 // escapes a quote in '...' strings too.
 func changesSessionOn(conn *pgx.Conn, sql string) bool {
-	return changesSessionIn(sql, conn.PgConn().ParameterStatus("standard_conforming_strings") == "off")
+	return cleanStatements.changes(sql, conn.PgConn().ParameterStatus("standard_conforming_strings") == "off")
+}
+
+// cleanStatements remembers statements found to change no session state,
+// so that the hot paths' statements, sent again and again, are scanned
+// once per process: a map lookup instead of a scan of the text.
+var cleanStatements = &verdictCache{}
+
+// Bounds of verdictCache: statements longer than maxCleanLen are scanned
+// every time, and once maxClean statements are remembered (plugins that
+// build their SQL with literals in it, say), new ones are scanned every
+// time too.
+const (
+	maxCleanLen = 8 << 10
+	maxClean    = 4096
+)
+
+// verdictCache is a bounded set of statement texts changesSessionIn found
+// clean, one per quoting mode (standard_conforming_strings on or off).
+type verdictCache struct {
+	mu    sync.RWMutex
+	clean [2]map[string]struct{}
+	n     int
+}
+
+// changes is changesSessionIn(sql, backslashQuotes), remembered for clean
+// statements.
+func (c *verdictCache) changes(sql string, backslashQuotes bool) bool {
+	if len(sql) > maxCleanLen {
+		return changesSessionIn(sql, backslashQuotes)
+	}
+	mode := 0
+	if backslashQuotes {
+		mode = 1
+	}
+	c.mu.RLock()
+	_, ok := c.clean[mode][sql]
+	c.mu.RUnlock()
+	if ok {
+		return false
+	}
+	if changesSessionIn(sql, backslashQuotes) {
+		return true
+	}
+	c.mu.Lock()
+	if c.n < maxClean {
+		if c.clean[mode] == nil {
+			c.clean[mode] = map[string]struct{}{}
+		}
+		if _, ok := c.clean[mode][sql]; !ok {
+			c.clean[mode][strings.Clone(sql)] = struct{}{}
+			c.n++
+		}
+	}
+	c.mu.Unlock()
+	return false
 }
 
 // rememberSession records the connection's reported parameters as it

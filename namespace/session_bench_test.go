@@ -50,26 +50,42 @@ func BenchmarkSessionGuard(b *testing.B) {
 
 var benchKey string
 
-// BenchmarkChangesSession measures the statement scan alone on a typical
-// SDK statement, beside a baseline that only walks the string.
+// BenchmarkChangesSession measures the statement scan on typical SDK
+// statements (an upsert, and a get-or-create CTE of 400 characters), the
+// remembered verdict the tracer uses instead, and a baseline that only
+// walks the string.
 func BenchmarkChangesSession(b *testing.B) {
-	sql := `INSERT INTO "acme__x"."custom_attribute" ("hub_id", "name", "text_value") VALUES ($1, $2, $3) ON CONFLICT ("hub_id", "name") DO UPDATE SET "text_value" = excluded."text_value" RETURNING "dbid"`
-	b.Run("changesSession", func(b *testing.B) {
-		for range b.N {
-			if changesSession(sql) {
-				b.Fatal("SDK statement flagged")
-			}
-		}
-	})
-	b.Run("baseline_walk", func(b *testing.B) {
-		n := 0
-		for range b.N {
-			for i := 0; i < len(sql); i++ {
-				if sql[i] == ';' {
-					n++
+	upsert := `INSERT INTO "acme__x"."custom_attribute" ("hub_id", "name", "text_value") VALUES ($1, $2, $3) ON CONFLICT ("hub_id", "name") DO UPDATE SET "text_value" = excluded."text_value" RETURNING "dbid"`
+	cte := `WITH found AS (SELECT "dbid", "name", "capacity", "active", "note" FROM "acme__x"."room" WHERE "name" = $1 LIMIT 1),
+made AS (INSERT INTO "acme__x"."room" ("name", "capacity", "active", "note") SELECT $1, $2, $3, $4
+  WHERE NOT EXISTS (SELECT 1 FROM found) ON CONFLICT DO NOTHING RETURNING "dbid", "name", "capacity", "active", "note")
+SELECT "dbid", "name", "capacity", "active", "note", false FROM found UNION ALL SELECT "dbid", "name", "capacity", "active", "note", true FROM made`
+	for _, st := range []struct{ name, sql string }{{"upsert", upsert}, {"cte", cte}} {
+		sql := st.sql
+		b.Run(st.name+"/changesSession", func(b *testing.B) {
+			for range b.N {
+				if changesSession(sql) {
+					b.Fatal("SDK statement flagged")
 				}
 			}
-		}
-		_ = n
-	})
+		})
+		b.Run(st.name+"/remembered", func(b *testing.B) {
+			for range b.N {
+				if cleanStatements.changes(sql, false) {
+					b.Fatal("SDK statement flagged")
+				}
+			}
+		})
+		b.Run(st.name+"/baseline_walk", func(b *testing.B) {
+			n := 0
+			for range b.N {
+				for i := 0; i < len(sql); i++ {
+					if sql[i] == ';' {
+						n++
+					}
+				}
+			}
+			_ = n
+		})
+	}
 }

@@ -124,6 +124,7 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 	ops := append(hotOps(), handleOps(e)...)
 	ops = append(ops, concurrencyOps(cfg.Concurrency)...)
 	ops = append(ops, growthOps(cfg.GrowthRows, cfg.InstallModels)...)
+	ops = append(ops, idleOps(cfg)...)
 
 	if cfg.CPUProfile != "" {
 		f, err := os.Create(cfg.CPUProfile)

@@ -1,0 +1,172 @@
+package namespace_test
+
+import (
+	"io"
+	"net"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/canvas-sdk-go/customdata/namespace"
+)
+
+// byteProxy forwards TCP connections to a PostgreSQL server and counts the
+// bytes clients send: a Manager behind it that sends nothing makes no
+// round trip.
+type byteProxy struct {
+	ln   net.Listener
+	sent atomic.Int64
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	cs   []net.Conn
+}
+
+// newByteProxy starts a proxy to dsn's server and returns it with dsn
+// pointed at it.
+func newByteProxy(t *testing.T, dsn string) (*byteProxy, string) {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	require.NoError(t, err)
+	require.NotEmpty(t, u.Host, "a URL DSN with a TCP host")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	p := &byteProxy{ln: ln}
+	target := u.Host
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				_ = c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.cs = append(p.cs, c, s)
+			p.mu.Unlock()
+			p.wg.Add(2)
+			go func() { defer p.wg.Done(); _, _ = io.Copy(s, countingReader{c, &p.sent}); _ = s.Close() }()
+			go func() { defer p.wg.Done(); _, _ = io.Copy(c, s); _ = c.Close() }()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = ln.Close()
+		p.mu.Lock()
+		for _, c := range p.cs {
+			_ = c.Close()
+		}
+		p.mu.Unlock()
+		p.wg.Wait()
+	})
+	u.Host = ln.Addr().String()
+	return p, u.String()
+}
+
+// Sent returns the bytes clients have sent so far.
+func (p *byteProxy) Sent() int64 { return p.sent.Load() }
+
+// countingReader adds what it reads to n as it reads it.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+func TestOpenOfHeldPoolSendsNothing(t *testing.T) {
+	t.Parallel()
+	m, d := newManager(t)
+	keys := create(t, m, "acme__opencache")
+	for _, c := range []struct {
+		name   string
+		ttl    time.Duration
+		silent bool
+	}{
+		{"cached (default TTL)", 0, true},
+		{"cache off", -1, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p, dsn := newByteProxy(t, d.DSN)
+			pm, err := namespace.NewManagerWithConfig(ctx, namespace.Config{DSN: dsn, KeyCacheTTL: c.ttl})
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = pm.Close() })
+
+			for _, key := range []string{keys.ReadWrite, keys.Read} {
+				held, err := pm.Open(ctx, "acme__opencache", key)
+				require.NoError(t, err)
+				before := p.Sent()
+				for range 20 {
+					h, err := pm.Open(ctx, "acme__opencache", key)
+					require.NoError(t, err)
+					assert.Equal(t, held.Access(), h.Access())
+					require.NoError(t, h.Close())
+				}
+				if c.silent {
+					assert.Equal(t, before, p.Sent(), "Open of a held pool sends nothing")
+				} else {
+					assert.Greater(t, p.Sent(), before, "every Open checks its key")
+				}
+				require.NoError(t, held.Close())
+			}
+		})
+	}
+}
+
+// A key rotated by another Manager opens no handle once KeyCacheTTL has
+// passed; rotated (or the namespace dropped) by this Manager, at once.
+func TestOpenRefusesChangedKeys(t *testing.T) {
+	t.Parallel()
+	const ttl = 300 * time.Millisecond
+	m, d := newManager(t)
+	keys := create(t, m, "acme__revoke")
+	other, err := namespace.NewManagerWithConfig(ctx, namespace.Config{DSN: d.DSN, KeyCacheTTL: ttl})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = other.Close() })
+	held, err := other.Open(ctx, "acme__revoke", keys.ReadWrite)
+	require.NoError(t, err)
+	defer held.Close()
+
+	fresh, err := m.RotateKeys(ctx, "acme__revoke")
+	require.NoError(t, err)
+	rotated := time.Now()
+	// Within the TTL the cached key may still open a handle (on a pool
+	// whose sessions the rotation ended); after it, never.
+	time.Sleep(time.Until(rotated.Add(ttl)))
+	_, err = other.Open(ctx, "acme__revoke", keys.ReadWrite)
+	assert.ErrorIs(t, err, namespace.ErrKeyInvalid, "refused after KeyCacheTTL")
+	h, err := other.Open(ctx, "acme__revoke", fresh.ReadWrite)
+	require.NoError(t, err)
+	require.NoError(t, h.Close())
+
+	// This Manager's own changes: at once, even with a TTL of an hour.
+	mine, err := namespace.NewManagerWithConfig(ctx, namespace.Config{DSN: d.DSN, KeyCacheTTL: time.Hour})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = mine.Close() })
+	h, err = mine.Open(ctx, "acme__revoke", fresh.Read)
+	require.NoError(t, err)
+	defer h.Close()
+	newer, err := mine.RotateKeys(ctx, "acme__revoke")
+	require.NoError(t, err)
+	_, err = mine.Open(ctx, "acme__revoke", fresh.Read)
+	assert.ErrorIs(t, err, namespace.ErrKeyInvalid, "rotated by this Manager: refused at once")
+	h2, err := mine.Open(ctx, "acme__revoke", newer.Read)
+	require.NoError(t, err)
+	defer h2.Close()
+	_, err = mine.Drop(ctx, "acme__revoke", namespace.DestructiveOptions{Apply: true})
+	require.NoError(t, err)
+	_, err = mine.Open(ctx, "acme__revoke", newer.Read)
+	assert.ErrorIs(t, err, namespace.ErrNamespaceNotFound, "dropped by this Manager: refused at once")
+}
