@@ -158,7 +158,11 @@ func TestStatements(t *testing.T) {
 			require.NoError(t, err, l)
 			sum += n
 		}
-		assert.Positive(t, total, title)
+		if title == "Open of a cached handle" {
+			assert.Zero(t, total, "a cached Open sends nothing")
+		} else {
+			assert.Positive(t, total, title)
+		}
 		assert.Equal(t, total, sum, "%s: the shapes add up", title)
 	}
 }
