@@ -31,18 +31,19 @@ const (
 	idleSample = 10
 )
 
-// idleOps is the row "N idle namespaces": one call (single) opens N
+// idleOps is the row "N idle namespaces", made only when -only selects
+// operations (-only idle -rounds 1 runs it alone): one call (single) opens N
 // namespaces with a Manager whose PoolIdleTimeout is idleTimeout, uses
 // each once, waits, and fails unless no session of their roles is left;
 // then a sample of them makes a call (each reconnecting). The figures go
 // to the log: peak sessions, sessions left, and the reconnecting call's
 // median time.
 func idleOps(cfg Config) []operation {
+	if cfg.Only == nil {
+		return nil // minutes of installs: the row runs only when -only asks for it
+	}
 	n := idleNamespaces
 	if cfg.RoundTime < 50*time.Millisecond {
-		if cfg.Only == nil {
-			return nil // a smoke run makes this row only when -only asks
-		}
 		n = idleNamespacesQuick
 	}
 	var keys []string
