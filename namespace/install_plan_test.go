@@ -1,0 +1,131 @@
+package namespace
+
+import (
+	"context"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm/logger"
+
+	"github.com/canvas-sdk-go/customdata/custommodel"
+	"github.com/canvas-sdk-go/customdata/internal/testdb"
+	"github.com/canvas-sdk-go/customdata/manifest"
+)
+
+// tripCounter counts round trips on the connections it dials: one each
+// time a connection writes after it has read (or writes first).
+type tripCounter struct{ n atomic.Int64 }
+
+type tripConn struct {
+	net.Conn
+	c       *tripCounter
+	mu      sync.Mutex
+	waiting bool // wrote, and has read nothing since
+}
+
+func (t *tripConn) Write(b []byte) (int, error) {
+	t.mu.Lock()
+	if !t.waiting {
+		t.c.n.Add(1)
+		t.waiting = true
+	}
+	t.mu.Unlock()
+	return t.Conn.Write(b)
+}
+
+func (t *tripConn) Read(b []byte) (int, error) {
+	n, err := t.Conn.Read(b)
+	if n > 0 {
+		t.mu.Lock()
+		t.waiting = false
+		t.mu.Unlock()
+	}
+	return n, err
+}
+
+// countAdminTrips gives m an admin pool whose connections count their
+// round trips on the returned counter.
+func countAdminTrips(t *testing.T, m *Manager) *tripCounter {
+	t.Helper()
+	counter := &tripCounter{}
+	cfg := m.connCfg.Copy()
+	cfg.RuntimeParams["search_path"] = "pg_catalog"
+	dial := cfg.DialFunc
+	cfg.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &tripConn{Conn: conn, c: counter}, nil
+	}
+	admin, err := openGorm(stdlib.OpenDB(*cfg), logger.Discard)
+	require.NoError(t, err)
+	old := m.admin
+	m.admin = admin
+	require.NoError(t, closeGorm(old))
+	return counter
+}
+
+type tripRoom struct {
+	custommodel.CustomModel
+	Name     string `gorm:"uniqueIndex"`
+	Capacity int64
+}
+
+type tripBooking struct {
+	custommodel.CustomModel
+	RoomID int64
+	Room   *tripRoom `gorm:"foreignKey:RoomID;references:DBID"`
+	Guest  string
+}
+
+func TestInstallRoundTrips(t *testing.T) {
+	t.Parallel()
+	d := testdb.New(t)
+	ctx := context.Background()
+	m, err := NewManager(ctx, d.DSN)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = m.Close() })
+	trips := countAdminTrips(t, m)
+	// A connection to start from, so that only the install's own round
+	// trips are counted.
+	require.NoError(t, m.admin.Exec("SELECT 1").Error)
+
+	p := Plugin{Name: "rooms", CustomData: manifest.CustomData{Namespace: "acme__trips", Access: manifest.ReadWrite},
+		Models: []any{&tripRoom{}, &tripBooking{}}}
+	trips.n.Store(0)
+	inst, err := m.Install(ctx, p)
+	require.NoError(t, err)
+	require.True(t, inst.Created)
+	require.NotEmpty(t, inst.DDL)
+	first := trips.n.Load()
+	assert.LessOrEqual(t, first, int64(4), "a first install: the reads, the namespace, the tables, the grants")
+
+	p.Secrets = map[string]string{manifest.ReadWriteAccessKey: inst.Keys.ReadWrite}
+	for i := range 3 {
+		trips.n.Store(0)
+		again, err := m.Install(ctx, p)
+		require.NoError(t, err)
+		assert.Empty(t, again.DDL)
+		assert.LessOrEqual(t, trips.n.Load(), int64(2), "re-install %d of unchanged models with their grants in place", i+1)
+	}
+
+	// The second round trip still records the install and signals it.
+	var completed int
+	require.NoError(t, m.admin.Raw(`SELECT count(*) FROM acme__trips.schema_version WHERE plugin_name = 'rooms' AND completed_at > now() - interval '1 minute'`).Scan(&completed).Error)
+	assert.Equal(t, 1, completed)
+
+	// A read install that joins: the same two.
+	trips.n.Store(0)
+	r := Plugin{Name: "reader", CustomData: manifest.CustomData{Namespace: "acme__trips", Access: manifest.Read},
+		Secrets: map[string]string{manifest.ReadAccessKey: inst.Keys.Read}}
+	_, err = m.Install(ctx, r)
+	require.NoError(t, err)
+	assert.LessOrEqual(t, trips.n.Load(), int64(2), "a read install of a namespace in place")
+	t.Logf("first install %d round trips", first)
+}
