@@ -86,6 +86,10 @@ type Installation struct {
 // same namespace by a row lock in customdata_admin.lock: concurrent installs are safe, and a
 // failed or interrupted install leaves nothing behind. A re-install whose
 // models are unchanged runs no DDL (schema_version keeps a digest per plugin).
+//
+// On pgx connections (the Manager's own) an install sends its statements in
+// batches, each one round trip: a re-install with unchanged models whose
+// grants are in place takes two round trips, a first install four.
 func (m *Manager) Install(ctx context.Context, p Plugin) (*Installation, error) {
 	ns := p.CustomData.Namespace
 	if err := validateName(ns); err != nil {

@@ -3,9 +3,11 @@ package namespace
 import (
 	"context"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/stretchr/testify/assert"
@@ -128,4 +130,49 @@ func TestInstallRoundTrips(t *testing.T) {
 	require.NoError(t, err)
 	assert.LessOrEqual(t, trips.n.Load(), int64(2), "a read install of a namespace in place")
 	t.Logf("first install %d round trips", first)
+}
+
+// logRecorder is a GORM logger that keeps every statement it is shown.
+type logRecorder struct {
+	mu   sync.Mutex
+	stmt []string
+}
+
+func (r *logRecorder) LogMode(logger.LogLevel) logger.Interface { return r }
+func (r *logRecorder) Info(context.Context, string, ...any)     {}
+func (r *logRecorder) Warn(context.Context, string, ...any)     {}
+func (r *logRecorder) Error(context.Context, string, ...any)    {}
+func (r *logRecorder) Trace(_ context.Context, _ time.Time, fc func() (string, int64), _ error) {
+	s, _ := fc()
+	r.mu.Lock()
+	r.stmt = append(r.stmt, s)
+	r.mu.Unlock()
+}
+
+func TestInstallLogsStatementsButNoPassword(t *testing.T) {
+	t.Parallel()
+	d := testdb.New(t)
+	ctx := context.Background()
+	rec := &logRecorder{}
+	m, err := NewManagerWithConfig(ctx, Config{DSN: d.DSN, Logger: rec})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = m.Close() })
+
+	p := Plugin{Name: "rooms", CustomData: manifest.CustomData{Namespace: "acme__logged", Access: manifest.ReadWrite},
+		Models: []any{&tripRoom{}}}
+	_, err = m.Install(ctx, p)
+	require.NoError(t, err)
+
+	var passwords []string
+	require.NoError(t, m.admin.Raw(`SELECT password FROM customdata_admin.role_credential WHERE namespace = 'acme__logged'`).Scan(&passwords).Error)
+	require.Len(t, passwords, 2)
+	rec.mu.Lock()
+	logged := strings.Join(rec.stmt, "\n")
+	rec.mu.Unlock()
+	assert.Contains(t, logged, `CREATE TABLE IF NOT EXISTS "acme__logged"."triproom"`, "the install's DDL is logged")
+	assert.Contains(t, logged, "COMMENT ON ROLE", "so are the role's other statements")
+	assert.NotContains(t, logged, "SCRAM-SHA-256", "no password verifier is logged")
+	for _, pw := range passwords {
+		assert.NotContains(t, logged, pw, "no password is logged")
+	}
 }
