@@ -99,6 +99,16 @@ func (m *Manager) rolePlan(ns string, states *roleStates, db string) ([]stmt, er
 	return stmts, nil
 }
 
+// rolesInPlace reports whether rolePlan has nothing to do for states.
+func (m *Manager) rolesInPlace(states *roleStates) bool {
+	for _, st := range states {
+		if len(st) != 1 || !st[0].RoleExists || !st[0].HasCred || st[0].SettingsDiffer || !connLimitSuits(st[0].ConnLimit, m.cfg.RoleConnectionLimit) {
+			return false
+		}
+	}
+	return true
+}
+
 // ensureRoles makes sure both login roles of ns exist with a known password.
 // It runs inside the caller's transaction, under the namespace's lock.
 func (m *Manager) ensureRoles(tx *gorm.DB, ns string) error {
@@ -107,6 +117,9 @@ func (m *Manager) ensureRoles(tx *gorm.DB, ns string) error {
 	m.readRoleStates(g, ns, &states)
 	if g.err != nil {
 		return g.err
+	}
+	if m.rolesInPlace(&states) {
+		return nil
 	}
 	var db string
 	if err := tx.Raw("SELECT current_database()").Scan(&db).Error; err != nil {
