@@ -122,6 +122,11 @@ func (m *Manager) installAttempt(ctx context.Context, conn *pgconn.PgConn, pl *i
 	rw := access == accessReadWrite
 	inst = &Installation{Namespace: ns, Access: access}
 	pp := &pipe{ctx: ctx, conn: conn, log: m.admin.Logger}
+	if !m.cfg.TransactionPooler {
+		// A pooler in transaction mode lends a session per transaction:
+		// a statement prepared in one would be missing in the next.
+		pp.prepared = preparedFor(conn)
+	}
 
 	// 1: the lock and every read.
 	secret, key := installKey(p)

@@ -8,11 +8,14 @@ package namespace
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -86,10 +89,13 @@ func stmtError(s stmt, err error) error {
 // on a pgx connection (pgconn's batch: extended protocol, unnamed
 // statements, text parameters), so no statement is prepared first.
 type pipe struct {
-	ctx   context.Context
-	conn  *pgconn.PgConn
-	log   logger.Interface // shown every statement but the secret ones; may be nil
-	items []pipeItem
+	ctx  context.Context
+	conn *pgconn.PgConn
+	log  logger.Interface // shown every statement but the secret ones; may be nil
+	// prepared are the statements prepared on conn; nil runs every
+	// statement unnamed (through a transaction pooler, say).
+	prepared *preparedSet
+	items    []pipeItem
 }
 
 type pipeItem struct {
@@ -115,25 +121,135 @@ func (p *pipe) readRaw(what string, into *[]byte, q string, args ...any) {
 
 // flush sends what is queued, in one round trip, and fills the queries'
 // targets. The first failure ends it (the server skips the rest).
+//
+// Queries (read, readRaw) run as named prepared statements when the pipe
+// has a prepared set: a query's first use on a connection sends its Parse
+// in the same round trip, and later uses skip the parsing and planning that
+// an unnamed statement pays each time.
 func (p *pipe) flush() error {
 	items := p.items
 	p.items = nil
 	if len(items) == 0 {
 		return nil
 	}
-	b := &pgconn.Batch{}
-	for _, it := range items {
-		params, err := encodeParams(it.args)
+	params := make([][][]byte, len(items))
+	for i, it := range items {
+		var err error
+		if params[i], err = encodeParams(it.args); err != nil {
+			return stmtError(it.stmt, err)
+		}
+	}
+	begin := time.Now()
+	pl := p.conn.StartPipeline(p.ctx)
+	parsed := make([]string, len(items)) // the names this flush prepares
+	parsing := map[string]bool{}
+	for i, it := range items {
+		if p.prepared == nil || (it.into == nil && it.raw == nil) {
+			pl.SendQueryParams(it.sql, params[i], nil, nil, nil)
+			continue
+		}
+		name := preparedName(it.sql)
+		if !parsing[name] && !p.prepared.has(name) {
+			pl.SendPrepare(name, it.sql, nil)
+			parsed[i] = name
+			parsing[name] = true
+		}
+		pl.SendQueryPrepared(name, params[i], nil, nil)
+	}
+	err := pl.Sync()
+	if err == nil {
+		err = p.results(pl, items, parsed)
+	}
+	if cerr := pl.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	p.trace(begin, items, err)
+	return err
+}
+
+// results reads the pipeline's results into items' targets, noting the
+// statements it prepared (parsed) in p.prepared.
+func (p *pipe) results(pl *pgconn.Pipeline, items []pipeItem, parsed []string) error {
+	for i, it := range items {
+		if parsed[i] != "" {
+			if _, err := pl.GetResults(); err != nil {
+				return stmtError(it.stmt, err)
+			}
+			p.prepared.add(parsed[i])
+		}
+		res, err := pl.GetResults()
 		if err != nil {
 			return stmtError(it.stmt, err)
 		}
-		b.ExecParams(it.sql, params, nil, nil, nil)
+		rr, ok := res.(*pgconn.ResultReader)
+		if !ok {
+			return stmtError(it.stmt, fmt.Errorf("unexpected result %T", res))
+		}
+		var first []byte
+		got := false
+		for rr.NextRow() {
+			if !got && len(rr.Values()) > 0 {
+				first = append([]byte(nil), rr.Values()[0]...)
+				got = true
+			}
+		}
+		if _, err := rr.Close(); err != nil {
+			return stmtError(it.stmt, err)
+		}
+		switch {
+		case it.into != nil:
+			if err := json.Unmarshal(first, it.into); err != nil {
+				return stmtError(it.stmt, err)
+			}
+		case it.raw != nil:
+			*it.raw = first
+		}
 	}
-	begin := time.Now()
-	mrr := p.conn.ExecBatch(p.ctx, b)
-	err := p.results(mrr, items)
-	p.trace(begin, items, err)
-	return err
+	if _, err := pl.GetResults(); err != nil { // the Sync
+		return err
+	}
+	return nil
+}
+
+// preparedName names the prepared statement of query q.
+func preparedName(q string) string {
+	sum := sha256.Sum256([]byte(q))
+	return "customdata_" + hex.EncodeToString(sum[:12])
+}
+
+// preparedSet is the statements prepared on one connection.
+type preparedSet struct {
+	mu    sync.Mutex
+	names map[string]bool
+}
+
+func (s *preparedSet) has(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.names[name]
+}
+
+func (s *preparedSet) add(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.names[name] = true
+}
+
+// preparedOn keeps the preparedSet of each admin connection that ran an
+// install (*pgconn.PgConn to *preparedSet); preparedFor drops the closed
+// ones.
+var preparedOn sync.Map
+
+// preparedFor returns conn's preparedSet.
+func preparedFor(conn *pgconn.PgConn) *preparedSet {
+	preparedOn.Range(func(k, _ any) bool {
+		if c := k.(*pgconn.PgConn); c != conn && c.IsClosed() {
+			preparedOn.Delete(k)
+		}
+		return true
+	})
+	s, _ := preparedOn.LoadOrStore(conn, &preparedSet{names: map[string]bool{}})
+	return s.(*preparedSet)
 }
 
 // trace shows items to the pipe's logger, all with the batch's outcome.
@@ -153,43 +269,6 @@ func (p *pipe) trace(begin time.Time, items []pipeItem, err error) {
 }
 
 var numericPlaceholder = regexp.MustCompile(`\$(\d+)`)
-
-// results reads the batch's results into items' targets.
-func (p *pipe) results(mrr *pgconn.MultiResultReader, items []pipeItem) error {
-	i := 0
-	for mrr.NextResult() {
-		rr := mrr.ResultReader()
-		var first []byte
-		got := false
-		for rr.NextRow() {
-			if !got && len(rr.Values()) > 0 {
-				first = append([]byte(nil), rr.Values()[0]...)
-				got = true
-			}
-		}
-		if _, err := rr.Close(); err != nil {
-			_ = mrr.Close()
-			return stmtError(items[min(i, len(items)-1)].stmt, err)
-		}
-		if i < len(items) {
-			it := items[i]
-			switch {
-			case it.into != nil:
-				if err := json.Unmarshal(first, it.into); err != nil {
-					_ = mrr.Close()
-					return stmtError(it.stmt, err)
-				}
-			case it.raw != nil:
-				*it.raw = first
-			}
-		}
-		i++
-	}
-	if err := mrr.Close(); err != nil {
-		return stmtError(items[min(i, len(items)-1)].stmt, err)
-	}
-	return nil
-}
 
 // encodeParams gives args as PostgreSQL's text format: strings, bools,
 // integers and string slices (a text[] literal); nil is NULL.
