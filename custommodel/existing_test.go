@@ -121,3 +121,32 @@ func TestCheckExistingAcceptsCompatibleTables(t *testing.T) {
 	assert.Error(t, custommodel.CheckExisting(t.Context(), nil, ns, &Counter{}), "nil DB")
 	assert.ErrorIs(t, custommodel.CheckExisting(t.Context(), e.d.DB, ns, 7), custommodel.ErrDeclaration, "not a model")
 }
+
+// TestCheckExistingCatalogMatchesCheckExisting: the document CatalogQuery
+// returns, read by a caller that batches its statements, gives
+// CheckExistingCatalog the answers CheckExisting gives.
+func TestCheckExistingCatalogMatchesCheckExisting(t *testing.T) {
+	t.Parallel()
+	const ns = "acme__catalogdoc"
+	e := newEnv(t, ns, &Counter{}, &Ledger{})
+	ctx := t.Context()
+	var doc string
+	require.NoError(t, e.d.DB.WithContext(ctx).Raw(custommodel.CatalogQuery, ns).Row().Scan(&doc))
+
+	require.NoError(t, custommodel.CheckExistingCatalog(ns, []byte(doc), &Counter{}, &Ledger{}))
+	type Counter struct {
+		custommodel.CustomModel
+		Name int64 `gorm:"uniqueIndex"`
+	}
+	viaDoc := custommodel.CheckExistingCatalog(ns, []byte(doc), &Counter{})
+	require.ErrorIs(t, viaDoc, custommodel.ErrExistingTable)
+	viaDB := custommodel.CheckExisting(ctx, e.d.DB, ns, &Counter{})
+	require.Error(t, viaDB)
+	assert.Equal(t, viaDB.Error(), viaDoc.Error())
+
+	assert.Error(t, custommodel.CheckExistingCatalog(ns, []byte("not json"), &Counter{}), "a document that is not CatalogQuery's")
+
+	var empty string
+	require.NoError(t, e.d.DB.WithContext(ctx).Raw(custommodel.CatalogQuery, "acme__absent").Row().Scan(&empty))
+	assert.NoError(t, custommodel.CheckExistingCatalog("acme__absent", []byte(empty), &Counter{}), "a namespace not made yet holds nothing to contradict")
+}
