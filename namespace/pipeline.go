@@ -150,6 +150,10 @@ func (p *pipe) flush() error {
 		}
 		name := preparedName(it.sql)
 		if !parsing[name] && !p.prepared.has(name) {
+			// Close first: a statement of that name that the set does not
+			// know of (closing a missing one is no error) cannot fail
+			// the Parse.
+			pl.SendDeallocate(name)
 			pl.SendPrepare(name, it.sql, nil)
 			parsed[i] = name
 			parsing[name] = true
@@ -172,8 +176,10 @@ func (p *pipe) flush() error {
 func (p *pipe) results(pl *pgconn.Pipeline, items []pipeItem, parsed []string) error {
 	for i, it := range items {
 		if parsed[i] != "" {
-			if _, err := pl.GetResults(); err != nil {
-				return stmtError(it.stmt, err)
+			for range 2 { // the Close, the Parse
+				if _, err := pl.GetResults(); err != nil {
+					return stmtError(it.stmt, err)
+				}
 			}
 			p.prepared.add(parsed[i])
 		}

@@ -22,7 +22,9 @@ func TestPipeParameters(t *testing.T) {
 	require.NoError(t, err)
 	defer conn.Close(ctx)
 
-	for _, prepared := range []*preparedSet{nil, {names: map[string]bool{}}} {
+	// Unnamed; prepared; prepared again by a set that does not know the
+	// connection has them already.
+	for _, prepared := range []*preparedSet{nil, {names: map[string]bool{}}, {names: map[string]bool{}}} {
 		pp := &pipe{ctx: ctx, conn: conn.PgConn(), prepared: prepared}
 		in := []string{`plain`, `with "quotes"`, `back\slash`, `a,b`, `{braces}`, ``, `NULL`, `ünïcode`}
 		var got []struct {
