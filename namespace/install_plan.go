@@ -81,10 +81,13 @@ type installPlan struct {
 
 // installPipelined runs the install on a pgx connection of the admin pool.
 // ok is false (and nothing was done) when the pool's connections are not
-// pgx's; the caller then runs the GORM transaction.
+// pgx's, or the DSN asks for the simple protocol; the caller then runs the
+// GORM transaction.
 func (m *Manager) installPipelined(ctx context.Context, pl *installPlan) (inst *Installation, ok bool, err error) {
 	pool, isPool := pgxconn.Pool(m.admin)
-	if !isPool {
+	if !isPool || m.connCfg.DefaultQueryExecMode == pgx.QueryExecModeSimpleProtocol {
+		// A DSN that asks for the simple protocol gets it: the GORM
+		// transaction keeps to it.
 		return nil, false, nil
 	}
 	ok, err = pgxconn.With(ctx, pool, func(conn *pgx.Conn) error {

@@ -176,3 +176,41 @@ func TestInstallLogsStatementsButNoPassword(t *testing.T) {
 		assert.NotContains(t, logged, pw, "no password is logged")
 	}
 }
+
+// TestInstallThroughGORMTransaction: where the DSN asks for the simple
+// protocol, Install runs its GORM transaction instead of batches, and
+// leaves the namespace as a batched install does.
+func TestInstallThroughGORMTransaction(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	layouts := map[string]string{}
+	for _, mode := range []string{"", "simple_protocol"} {
+		d := testdb.New(t)
+		dsn := d.DSN
+		if mode != "" {
+			dsn += "&default_query_exec_mode=" + mode
+		}
+		m, err := NewManager(ctx, dsn)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = m.Close() })
+		p := Plugin{Name: "rooms", CustomData: manifest.CustomData{Namespace: "acme__viagorm", Access: manifest.ReadWrite},
+			Models: []any{&tripRoom{}, &tripBooking{}}}
+		inst, err := m.Install(ctx, p)
+		require.NoError(t, err, mode)
+		require.True(t, inst.Created)
+		require.NotEmpty(t, inst.DDL)
+		p.Secrets = map[string]string{manifest.ReadWriteAccessKey: inst.Keys.ReadWrite}
+		again, err := m.Install(ctx, p)
+		require.NoError(t, err, mode)
+		assert.Empty(t, again.DDL, mode)
+		reader, writer := m.roleNames("acme__viagorm")
+		var layout string
+		require.NoError(t, m.admin.Raw(`SELECT string_agg(format('%s r=%s w=%s', c.relname,
+    has_table_privilege($1, c.oid, 'SELECT'), has_table_privilege($2, c.oid, 'SELECT,INSERT,UPDATE,DELETE')), ', ' ORDER BY c.relname)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'acme__viagorm' AND c.relkind = 'r'`, reader, writer).Scan(&layout).Error)
+		layouts[mode] = layout
+	}
+	assert.Contains(t, layouts[""], "tripbooking r=t w=t")
+	assert.Contains(t, layouts[""], "namespace_auth r=f w=f")
+	assert.Equal(t, layouts[""], layouts["simple_protocol"])
+}
