@@ -15,7 +15,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -223,39 +222,29 @@ func preparedName(q string) string {
 	return "customdata_" + hex.EncodeToString(sum[:12])
 }
 
-// preparedSet is the statements prepared on one connection.
+// preparedSet is the statements prepared on one connection. Only the
+// goroutine holding the connection uses it.
 type preparedSet struct {
-	mu    sync.Mutex
 	names map[string]bool
 }
 
-func (s *preparedSet) has(name string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.names[name]
-}
+func (s *preparedSet) has(name string) bool { return s.names[name] }
 
-func (s *preparedSet) add(name string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.names[name] = true
-}
+func (s *preparedSet) add(name string) { s.names[name] = true }
 
-// preparedOn keeps the preparedSet of each admin connection that ran an
-// install (*pgconn.PgConn to *preparedSet); preparedFor drops the closed
-// ones.
-var preparedOn sync.Map
+// preparedKey is the key of a connection's preparedSet in its CustomData.
+const preparedKey = "customdata.prepared"
 
-// preparedFor returns conn's preparedSet.
+// preparedFor returns conn's preparedSet, kept with the connection (and
+// gone with it).
 func preparedFor(conn *pgconn.PgConn) *preparedSet {
-	preparedOn.Range(func(k, _ any) bool {
-		if c := k.(*pgconn.PgConn); c != conn && c.IsClosed() {
-			preparedOn.Delete(k)
-		}
-		return true
-	})
-	s, _ := preparedOn.LoadOrStore(conn, &preparedSet{names: map[string]bool{}})
-	return s.(*preparedSet)
+	data := conn.CustomData()
+	if s, ok := data[preparedKey].(*preparedSet); ok {
+		return s
+	}
+	s := &preparedSet{names: map[string]bool{}}
+	data[preparedKey] = s
+	return s
 }
 
 // trace shows items to the pipe's logger, all with the batch's outcome.
