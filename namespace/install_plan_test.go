@@ -214,3 +214,41 @@ FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 
 	assert.Contains(t, layouts[""], "namespace_auth r=f w=f")
 	assert.Equal(t, layouts[""], layouts["simple_protocol"])
 }
+
+// TestInstallRenamesOldModelIndexes: indexes under the names an earlier
+// version gave them get their current names (or, where both exist, lose
+// the old copy) in the same transaction, before the models are checked.
+func TestInstallRenamesOldModelIndexes(t *testing.T) {
+	t.Parallel()
+	d := testdb.New(t)
+	ctx := context.Background()
+	m, err := NewManager(ctx, d.DSN)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = m.Close() })
+	const ns = "acme__renamed"
+	models := []any{&tripRoom{}, &tripBooking{}}
+	renames, err := custommodel.IndexRenames(ns, models...)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(renames), 2, "the test needs two renamed indexes")
+	p := Plugin{Name: "rooms", CustomData: manifest.CustomData{Namespace: ns, Access: manifest.ReadWrite}, Models: models}
+	inst, err := m.Install(ctx, p)
+	require.NoError(t, err)
+	p.Secrets = map[string]string{manifest.ReadWriteAccessKey: inst.Keys.ReadWrite}
+
+	// The first index back under its old name only; the second under both.
+	q := func(name string) string { return `"` + ns + `"."` + name + `"` }
+	require.NoError(t, d.DB.Exec(`ALTER INDEX `+q(renames[0].New)+` RENAME TO "`+renames[0].Old+`"`).Error)
+	var def string
+	require.NoError(t, d.DB.Raw(`SELECT indexdef FROM pg_indexes WHERE schemaname = ? AND indexname = ?`, ns, renames[1].New).Scan(&def).Error)
+	require.NoError(t, d.DB.Exec(strings.Replace(strings.Replace(def, renames[1].New, renames[1].Old, 1), "INDEX", "INDEX IF NOT EXISTS", 1)).Error)
+
+	again, err := m.Install(ctx, p)
+	require.NoError(t, err)
+	assert.Empty(t, again.DDL, "the models are unchanged")
+	var names []string
+	require.NoError(t, d.DB.Raw(`SELECT indexname FROM pg_indexes WHERE schemaname = ? ORDER BY 1`, ns).Scan(&names).Error)
+	for _, r := range renames[:2] {
+		assert.Contains(t, names, r.New)
+		assert.NotContains(t, names, r.Old)
+	}
+}
