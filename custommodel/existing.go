@@ -46,24 +46,24 @@ func CheckExisting(ctx context.Context, db *gorm.DB, namespace string, models ..
 	if db == nil {
 		return fmt.Errorf("%w: CheckExisting", ErrNilDB)
 	}
-	tables, err := parseModels(namespace, models)
+	ms, err := ParseModels(namespace, models...)
 	if err != nil {
 		return err
 	}
-	if len(tables) == 0 {
+	if len(ms.tables) == 0 {
 		return nil
-	}
-	names, err := canvasIndexNames(namespace, tables)
-	if err != nil {
-		return err
 	}
 	cat, err := readCatalog(ctx, db, namespace)
 	if err != nil {
 		return err
 	}
+	return ms.check(cat)
+}
+
+func (ms *Models) check(cat *catalog) error {
 	var errs []error
-	for _, t := range tables {
-		errs = append(errs, cat.check(namespace, t, names)...)
+	for _, t := range ms.tables {
+		errs = append(errs, cat.check(ms.namespace, t, ms.names)...)
 	}
 	return errors.Join(errs...)
 }
@@ -87,10 +87,10 @@ type relation struct {
 // CatalogQuery is the query by which CheckExisting reads what a namespace's
 // schema holds from PostgreSQL's catalog. Its one parameter ($1) is the
 // namespace; it returns one row of one text column, a JSON document that
-// CheckExistingCatalog takes. It reads the catalog only, and a namespace
+// Models.CheckCatalog takes. It reads the catalog only, and a namespace
 // whose schema does not exist yet gives an empty document. A caller that
 // batches its statements can send it with the others and check the models
-// with CheckExistingCatalog.
+// with Models.CheckCatalog.
 const CatalogQuery = `SELECT json_build_object(
   'rels', (SELECT coalesce(json_agg(r), '[]') FROM (
     SELECT c.relname, c.relkind::text AS relkind, coalesce(t.relname, '') AS index_table,
@@ -127,31 +127,19 @@ type catalogDoc struct {
 	} `json:"cols"`
 }
 
-// CheckExistingCatalog is CheckExisting against catalog, the document
-// CatalogQuery returned for namespace inside the transaction that then runs
-// the models' DDL. Its errors are CheckExisting's; a catalog that is not
-// CatalogQuery's document is an error too.
-func CheckExistingCatalog(namespace string, catalog []byte, models ...any) error {
-	tables, err := parseModels(namespace, models)
-	if err != nil {
-		return err
-	}
-	if len(tables) == 0 {
+// CheckCatalog is CheckExisting of the models against catalog, the
+// document CatalogQuery returned for their namespace inside the
+// transaction that then runs their DDL. Its errors are CheckExisting's; a
+// catalog that is not CatalogQuery's document is an error too.
+func (ms *Models) CheckCatalog(catalog []byte) error {
+	if len(ms.tables) == 0 {
 		return nil
-	}
-	names, err := canvasIndexNames(namespace, tables)
-	if err != nil {
-		return err
 	}
 	cat, err := parseCatalog(catalog)
 	if err != nil {
-		return fmt.Errorf("custommodel: read the catalog of namespace %q: %w", namespace, err)
+		return fmt.Errorf("custommodel: read the catalog of namespace %q: %w", ms.namespace, err)
 	}
-	var errs []error
-	for _, t := range tables {
-		errs = append(errs, cat.check(namespace, t, names)...)
-	}
-	return errors.Join(errs...)
+	return ms.check(cat)
 }
 
 func readCatalog(ctx context.Context, db *gorm.DB, namespace string) (*catalog, error) {

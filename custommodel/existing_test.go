@@ -122,10 +122,10 @@ func TestCheckExistingAcceptsCompatibleTables(t *testing.T) {
 	assert.ErrorIs(t, custommodel.CheckExisting(t.Context(), e.d.DB, ns, 7), custommodel.ErrDeclaration, "not a model")
 }
 
-// TestCheckExistingCatalogMatchesCheckExisting: the document CatalogQuery
+// TestCheckCatalogMatchesCheckExisting: the document CatalogQuery
 // returns, read by a caller that batches its statements, gives
-// CheckExistingCatalog the answers CheckExisting gives.
-func TestCheckExistingCatalogMatchesCheckExisting(t *testing.T) {
+// Models.CheckCatalog the answers CheckExisting gives.
+func TestCheckCatalogMatchesCheckExisting(t *testing.T) {
 	t.Parallel()
 	const ns = "acme__catalogdoc"
 	e := newEnv(t, ns, &Counter{}, &Ledger{})
@@ -133,20 +133,34 @@ func TestCheckExistingCatalogMatchesCheckExisting(t *testing.T) {
 	var doc string
 	require.NoError(t, e.d.DB.WithContext(ctx).Raw(custommodel.CatalogQuery, ns).Row().Scan(&doc))
 
-	require.NoError(t, custommodel.CheckExistingCatalog(ns, []byte(doc), &Counter{}, &Ledger{}))
+	checkDoc := func(ns, doc string, models ...any) error {
+		ms, err := custommodel.ParseModels(ns, models...)
+		require.NoError(t, err)
+		return ms.CheckCatalog([]byte(doc))
+	}
+	require.NoError(t, checkDoc(ns, doc, &Counter{}, &Ledger{}))
 	type Counter struct {
 		custommodel.CustomModel
 		Name int64 `gorm:"uniqueIndex"`
 	}
-	viaDoc := custommodel.CheckExistingCatalog(ns, []byte(doc), &Counter{})
+	viaDoc := checkDoc(ns, doc, &Counter{})
 	require.ErrorIs(t, viaDoc, custommodel.ErrExistingTable)
 	viaDB := custommodel.CheckExisting(ctx, e.d.DB, ns, &Counter{})
 	require.Error(t, viaDB)
 	assert.Equal(t, viaDB.Error(), viaDoc.Error())
 
-	assert.Error(t, custommodel.CheckExistingCatalog(ns, []byte("not json"), &Counter{}), "a document that is not CatalogQuery's")
+	assert.Error(t, checkDoc(ns, "not json", &Counter{}), "a document that is not CatalogQuery's")
 
 	var empty string
 	require.NoError(t, e.d.DB.WithContext(ctx).Raw(custommodel.CatalogQuery, "acme__absent").Row().Scan(&empty))
-	assert.NoError(t, custommodel.CheckExistingCatalog("acme__absent", []byte(empty), &Counter{}), "a namespace not made yet holds nothing to contradict")
+	assert.NoError(t, checkDoc("acme__absent", empty, &Counter{}), "a namespace not made yet holds nothing to contradict")
+
+	ms, err := custommodel.ParseModels(ns, &Counter{}, &Ledger{})
+	require.NoError(t, err)
+	ddl, err := custommodel.DDL(ns, &Counter{}, &Ledger{})
+	require.NoError(t, err)
+	assert.Equal(t, ddl, ms.DDL(), "parsed once, the same statements")
+	renames, err := custommodel.IndexRenames(ns, &Counter{}, &Ledger{})
+	require.NoError(t, err)
+	assert.Equal(t, renames, ms.IndexRenames())
 }

@@ -103,24 +103,23 @@ func (m *Manager) Install(ctx context.Context, p Plugin) (*Installation, error) 
 		return nil, fmt.Errorf("customdata: %w: plugin %q declares access %q; want %q or %q", ErrInvalidPlugin, p.Name, access, accessRead, accessReadWrite)
 	}
 	var (
+		models  *custommodel.Models
 		ddl     []string
 		renames []custommodel.IndexRename
 	)
 	if access == accessReadWrite {
 		var err error
-		if ddl, err = custommodel.DDL(ns, p.Models...); err != nil {
+		if models, err = custommodel.ParseModels(ns, p.Models...); err != nil {
 			return nil, fmt.Errorf("customdata: plugin %q: %w", p.Name, err)
 		}
-		if renames, err = custommodel.IndexRenames(ns, p.Models...); err != nil {
-			return nil, fmt.Errorf("customdata: plugin %q: %w", p.Name, err)
-		}
+		ddl, renames = models.DDL(), models.IndexRenames()
 	}
 	supplied, err := suppliedKeys(p)
 	if err != nil {
 		return nil, err
 	}
 
-	pl := &installPlan{p: p, ns: ns, access: access, ddl: ddl, renames: renames, supplied: supplied}
+	pl := &installPlan{p: p, ns: ns, access: access, models: models, ddl: ddl, renames: renames, supplied: supplied}
 	if inst, ok, err := m.installPipelined(ctx, pl); ok {
 		return inst, err
 	}

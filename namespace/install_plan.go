@@ -74,6 +74,7 @@ type installPlan struct {
 	p        Plugin
 	ns       string
 	access   manifest.Access
+	models   *custommodel.Models // read_write only
 	ddl      []string
 	renames  []custommodel.IndexRename
 	supplied *Keys
@@ -238,7 +239,7 @@ func (m *Manager) installAttempt(ctx context.Context, conn *pgconn.PgConn, pl *i
 	work := pre
 	var digest string
 	if rw {
-		if err := custommodel.CheckExistingCatalog(ns, catalog, p.Models...); err != nil {
+		if err := pl.models.CheckCatalog(catalog); err != nil {
 			return nil, fmt.Errorf("customdata: plugin %q: %w", p.Name, err)
 		}
 		digest = modelsDigest(pl.ddl)
