@@ -40,6 +40,26 @@ import (
 // Every broken declaration rule is reported at once (errors.Join of
 // *DeclarationError); errors.Is(err, ErrDeclaration) holds for all of them.
 func DDL(namespace string, models ...any) ([]string, error) {
+	ms, err := ParseModels(namespace, models...)
+	if err != nil {
+		return nil, err
+	}
+	return ms.DDL(), nil
+}
+
+// Models are models validated for a namespace once, for a caller that
+// needs several of DDL, IndexRenames and CheckExisting of the same models
+// (an install needs all three) without validating and parsing them again
+// for each.
+type Models struct {
+	namespace string
+	tables    []*table
+	names     map[*index]string
+}
+
+// ParseModels validates models for namespace as DDL does, with the same
+// errors.
+func ParseModels(namespace string, models ...any) (*Models, error) {
 	tables, err := parseModels(namespace, models)
 	if err != nil {
 		return nil, err
@@ -48,11 +68,16 @@ func DDL(namespace string, models ...any) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	return &Models{namespace: namespace, tables: tables, names: names}, nil
+}
+
+// DDL returns the statements DDL returns for the models.
+func (ms *Models) DDL() []string {
 	var stmts []string
-	for _, t := range tables {
-		stmts = append(stmts, t.ddl(namespace, names)...)
+	for _, t := range ms.tables {
+		stmts = append(stmts, t.ddl(ms.namespace, ms.names)...)
 	}
-	return stmts, nil
+	return stmts
 }
 
 func parseModels(namespace string, models []any) ([]*table, error) {
@@ -411,21 +436,22 @@ type IndexRename struct {
 // so that an install into a namespace made earlier can rename them instead
 // of creating each index a second time.
 func IndexRenames(namespace string, models ...any) ([]IndexRename, error) {
-	tables, err := parseModels(namespace, models)
+	ms, err := ParseModels(namespace, models...)
 	if err != nil {
 		return nil, err
 	}
-	names, err := canvasIndexNames(namespace, tables)
-	if err != nil {
-		return nil, err
-	}
+	return ms.IndexRenames(), nil
+}
+
+// IndexRenames returns what IndexRenames returns for the models.
+func (ms *Models) IndexRenames() []IndexRename {
 	var out []IndexRename
-	for _, t := range tables {
+	for _, t := range ms.tables {
 		for _, idx := range t.indexes {
-			if idx.name != names[idx] {
-				out = append(out, IndexRename{Table: t.name, Old: idx.name, New: names[idx]})
+			if idx.name != ms.names[idx] {
+				out = append(out, IndexRename{Table: t.name, Old: idx.name, New: ms.names[idx]})
 			}
 		}
 	}
-	return out, nil
+	return out
 }

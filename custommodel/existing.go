@@ -2,6 +2,7 @@ package custommodel
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -45,24 +46,24 @@ func CheckExisting(ctx context.Context, db *gorm.DB, namespace string, models ..
 	if db == nil {
 		return fmt.Errorf("%w: CheckExisting", ErrNilDB)
 	}
-	tables, err := parseModels(namespace, models)
+	ms, err := ParseModels(namespace, models...)
 	if err != nil {
 		return err
 	}
-	if len(tables) == 0 {
+	if len(ms.tables) == 0 {
 		return nil
-	}
-	names, err := canvasIndexNames(namespace, tables)
-	if err != nil {
-		return err
 	}
 	cat, err := readCatalog(ctx, db, namespace)
 	if err != nil {
 		return err
 	}
+	return ms.check(cat)
+}
+
+func (ms *Models) check(cat *catalog) error {
 	var errs []error
-	for _, t := range tables {
-		errs = append(errs, cat.check(namespace, t, names)...)
+	for _, t := range ms.tables {
+		errs = append(errs, cat.check(ms.namespace, t, ms.names)...)
 	}
 	return errors.Join(errs...)
 }
@@ -83,28 +84,83 @@ type relation struct {
 	primaryKey bool     // a primary key's index
 }
 
-func readCatalog(ctx context.Context, db *gorm.DB, namespace string) (*catalog, error) {
-	cat := &catalog{rels: map[string]relation{}, columns: map[string]map[string]string{}, pkeys: map[string][]string{}}
-	db = db.WithContext(ctx)
-	var rels []struct {
-		Relname, Relkind, IndexTable string
-		Unique, Primary              bool
-		Cols                         string // index columns, comma-separated in key order
+// CatalogQuery is the query by which CheckExisting reads what a namespace's
+// schema holds from PostgreSQL's catalog. Its one parameter ($1) is the
+// namespace; it returns one row of one text column, a JSON document that
+// Models.CheckCatalog takes. It reads the catalog only, and a namespace
+// whose schema does not exist yet gives an empty document. A caller that
+// batches its statements can send it with the others and check the models
+// with Models.CheckCatalog.
+const CatalogQuery = `SELECT json_build_object(
+  'rels', (SELECT coalesce(json_agg(r), '[]') FROM (
+    SELECT c.relname, c.relkind::text AS relkind, coalesce(t.relname, '') AS index_table,
+      coalesce(ix.indisunique, false) AS "unique", coalesce(ix.indisprimary, false) AS "primary",
+      coalesce((SELECT string_agg(coalesce(a.attname, ''), ',' ORDER BY k.o)
+                FROM unnest(ix.indkey) WITH ORDINALITY AS k(n, o)
+                LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.n), '') AS cols
+    FROM pg_catalog.pg_class c
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    LEFT JOIN pg_catalog.pg_index ix ON ix.indexrelid = c.oid
+    LEFT JOIN pg_catalog.pg_class t ON t.oid = ix.indrelid
+    WHERE n.nspname = $1) r),
+  'cols', (SELECT coalesce(json_agg(l), '[]') FROM (
+    SELECT c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type
+    FROM pg_catalog.pg_attribute a
+    JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped) l))::text`
+
+// catalogDoc is CatalogQuery's document.
+type catalogDoc struct {
+	Rels []struct {
+		Relname    string `json:"relname"`
+		Relkind    string `json:"relkind"`
+		IndexTable string `json:"index_table"`
+		Unique     bool   `json:"unique"`
+		Primary    bool   `json:"primary"`
+		Cols       string `json:"cols"` // index columns, comma-separated in key order
+	} `json:"rels"`
+	Cols []struct {
+		Relname string `json:"relname"`
+		Attname string `json:"attname"`
+		Type    string `json:"type"`
+	} `json:"cols"`
+}
+
+// CheckCatalog is CheckExisting of the models against catalog, the
+// document CatalogQuery returned for their namespace inside the
+// transaction that then runs their DDL. Its errors are CheckExisting's; a
+// catalog that is not CatalogQuery's document is an error too.
+func (ms *Models) CheckCatalog(catalog []byte) error {
+	if len(ms.tables) == 0 {
+		return nil
 	}
-	err := db.Raw(`SELECT c.relname, c.relkind::text AS relkind, coalesce(t.relname, '') AS index_table,
-  coalesce(ix.indisunique, false) AS "unique", coalesce(ix.indisprimary, false) AS "primary",
-  coalesce((SELECT string_agg(coalesce(a.attname, ''), ',' ORDER BY k.o)
-            FROM unnest(ix.indkey) WITH ORDINALITY AS k(n, o)
-            LEFT JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.n), '') AS cols
-FROM pg_class c
-JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_index ix ON ix.indexrelid = c.oid
-LEFT JOIN pg_class t ON t.oid = ix.indrelid
-WHERE n.nspname = ?`, namespace).Scan(&rels).Error
+	cat, err := parseCatalog(catalog)
+	if err != nil {
+		return fmt.Errorf("custommodel: read the catalog of namespace %q: %w", ms.namespace, err)
+	}
+	return ms.check(cat)
+}
+
+func readCatalog(ctx context.Context, db *gorm.DB, namespace string) (*catalog, error) {
+	var doc string
+	if err := db.WithContext(ctx).Raw(CatalogQuery, namespace).Row().Scan(&doc); err != nil {
+		return nil, fmt.Errorf("custommodel: read the relations of namespace %q: %w", namespace, err)
+	}
+	cat, err := parseCatalog([]byte(doc))
 	if err != nil {
 		return nil, fmt.Errorf("custommodel: read the relations of namespace %q: %w", namespace, err)
 	}
-	for _, r := range rels {
+	return cat, nil
+}
+
+func parseCatalog(doc []byte) (*catalog, error) {
+	var d catalogDoc
+	if err := json.Unmarshal(doc, &d); err != nil {
+		return nil, err
+	}
+	cat := &catalog{rels: map[string]relation{}, columns: map[string]map[string]string{}, pkeys: map[string][]string{}}
+	for _, r := range d.Rels {
 		rel := relation{kind: r.Relkind, table: r.IndexTable, unique: r.Unique, primaryKey: r.Primary}
 		if r.Cols != "" {
 			rel.indexCols = strings.Split(r.Cols, ",")
@@ -114,16 +170,7 @@ WHERE n.nspname = ?`, namespace).Scan(&rels).Error
 			cat.pkeys[rel.table] = rel.indexCols
 		}
 	}
-	var cols []struct{ Relname, Attname, Type string }
-	err = db.Raw(`SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) AS type
-FROM pg_attribute a
-JOIN pg_class c ON c.oid = a.attrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = ? AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped`, namespace).Scan(&cols).Error
-	if err != nil {
-		return nil, fmt.Errorf("custommodel: read the columns of namespace %q: %w", namespace, err)
-	}
-	for _, c := range cols {
+	for _, c := range d.Cols {
 		if cat.columns[c.Relname] == nil {
 			cat.columns[c.Relname] = map[string]string{}
 		}

@@ -121,3 +121,46 @@ func TestCheckExistingAcceptsCompatibleTables(t *testing.T) {
 	assert.Error(t, custommodel.CheckExisting(t.Context(), nil, ns, &Counter{}), "nil DB")
 	assert.ErrorIs(t, custommodel.CheckExisting(t.Context(), e.d.DB, ns, 7), custommodel.ErrDeclaration, "not a model")
 }
+
+// TestCheckCatalogMatchesCheckExisting: the document CatalogQuery
+// returns, read by a caller that batches its statements, gives
+// Models.CheckCatalog the answers CheckExisting gives.
+func TestCheckCatalogMatchesCheckExisting(t *testing.T) {
+	t.Parallel()
+	const ns = "acme__catalogdoc"
+	e := newEnv(t, ns, &Counter{}, &Ledger{})
+	ctx := t.Context()
+	var doc string
+	require.NoError(t, e.d.DB.WithContext(ctx).Raw(custommodel.CatalogQuery, ns).Row().Scan(&doc))
+
+	checkDoc := func(ns, doc string, models ...any) error {
+		ms, err := custommodel.ParseModels(ns, models...)
+		require.NoError(t, err)
+		return ms.CheckCatalog([]byte(doc))
+	}
+	require.NoError(t, checkDoc(ns, doc, &Counter{}, &Ledger{}))
+	type Counter struct {
+		custommodel.CustomModel
+		Name int64 `gorm:"uniqueIndex"`
+	}
+	viaDoc := checkDoc(ns, doc, &Counter{})
+	require.ErrorIs(t, viaDoc, custommodel.ErrExistingTable)
+	viaDB := custommodel.CheckExisting(ctx, e.d.DB, ns, &Counter{})
+	require.Error(t, viaDB)
+	assert.Equal(t, viaDB.Error(), viaDoc.Error())
+
+	assert.Error(t, checkDoc(ns, "not json", &Counter{}), "a document that is not CatalogQuery's")
+
+	var empty string
+	require.NoError(t, e.d.DB.WithContext(ctx).Raw(custommodel.CatalogQuery, "acme__absent").Row().Scan(&empty))
+	assert.NoError(t, checkDoc("acme__absent", empty, &Counter{}), "a namespace not made yet holds nothing to contradict")
+
+	ms, err := custommodel.ParseModels(ns, &Counter{}, &Ledger{})
+	require.NoError(t, err)
+	ddl, err := custommodel.DDL(ns, &Counter{}, &Ledger{})
+	require.NoError(t, err)
+	assert.Equal(t, ddl, ms.DDL(), "parsed once, the same statements")
+	renames, err := custommodel.IndexRenames(ns, &Counter{}, &Ledger{})
+	require.NoError(t, err)
+	assert.Equal(t, renames, ms.IndexRenames())
+}

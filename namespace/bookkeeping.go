@@ -98,15 +98,17 @@ func ensureAdminSchema(ctx context.Context, db *gorm.DB) error {
 // lockRow takes the row lock name until tx ends, creating the row if needed.
 // A concurrent creator of the same row waits for tx, then finds it.
 func lockRow(tx *gorm.DB, name string) error {
+	return execGorm(tx, lockRowStmts(name))
+}
+
+// lockRowStmts are lockRow's statements.
+func lockRowStmts(name string) []stmt {
 	lt := sqlident.Quote(adminSchema, lockTable)
-	if err := tx.Exec("INSERT INTO "+lt+" (name) VALUES ($1) ON CONFLICT DO NOTHING", name).Error; err != nil {
-		return fmt.Errorf("customdata: lock %s: %w", name, err)
+	what := "lock " + name
+	return []stmt{
+		{sql: "INSERT INTO " + lt + " (name) VALUES ($1) ON CONFLICT DO NOTHING", args: []any{name}, what: what},
+		{sql: "SELECT name FROM " + lt + " WHERE name = $1 FOR UPDATE", args: []any{name}, what: what},
 	}
-	var got []string
-	if err := tx.Raw("SELECT name FROM "+lt+" WHERE name = $1 FOR UPDATE", name).Scan(&got).Error; err != nil {
-		return fmt.Errorf("customdata: lock %s: %w", name, err)
-	}
-	return nil
 }
 
 // namespaceLock serializes installs, key changes, role resets and drops of

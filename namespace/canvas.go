@@ -46,21 +46,60 @@ type canvasRoles struct {
 
 // lookupCanvasRoles reports which of the configured Canvas roles exist.
 func (m *Manager) lookupCanvasRoles(tx *gorm.DB) (canvasRoles, error) {
-	var found []string
-	err := tx.Raw("SELECT rolname FROM pg_roles WHERE rolname IN ($1, $2)", m.cfg.SDKRole, m.cfg.ReportingRole).Scan(&found).Error
-	if err != nil {
-		return canvasRoles{}, fmt.Errorf("customdata: look up roles %q and %q: %w", m.cfg.SDKRole, m.cfg.ReportingRole, err)
+	var found []canvasRole
+	g := &gormReader{tx: tx}
+	m.readCanvasRoles(g, &found)
+	if g.err != nil {
+		return canvasRoles{}, g.err
 	}
+	return m.canvasRolesOf(found), nil
+}
+
+// canvasRole is a row of canvasRolesSQL.
+type canvasRole struct {
+	Rolname string `json:"rolname"`
+}
+
+const canvasRolesSQL = "SELECT rolname FROM pg_roles WHERE rolname IN ($1, $2)"
+
+// readCanvasRoles queues the look-up of the configured Canvas roles.
+func (m *Manager) readCanvasRoles(r stateReader, into *[]canvasRole) {
+	r.read(fmt.Sprintf("look up roles %q and %q", m.cfg.SDKRole, m.cfg.ReportingRole), into, canvasRolesSQL, m.cfg.SDKRole, m.cfg.ReportingRole)
+}
+
+// canvasRolesOf tells which configured Canvas roles found names.
+func (m *Manager) canvasRolesOf(found []canvasRole) canvasRoles {
 	var r canvasRoles
 	for _, f := range found {
-		switch f {
+		switch f.Rolname {
 		case m.cfg.SDKRole:
-			r.sdk = f
+			r.sdk = f.Rolname
 		case m.cfg.ReportingRole:
-			r.reporting = f
+			r.reporting = f.Rolname
 		}
 	}
-	return r, nil
+	return r
+}
+
+// sdkMember is a row of sdkMemberSQL: whether the Manager's user has the
+// privileges of role $1 (false when the role does not exist).
+type sdkMember struct {
+	Member bool `json:"member"`
+}
+
+const sdkMemberSQL = "SELECT coalesce((SELECT pg_has_role(current_user, oid, 'USAGE') FROM pg_roles WHERE rolname = $1), false) AS member"
+
+// sdkMembershipStmts make the Manager's user a member of role sdk, as
+// actAsSDKRole does; a read of sdkMemberSQL must follow them.
+func sdkMembershipStmts(sdk string) []stmt {
+	return append(lockRowStmts(grantsLock), stmt{sql: "GRANT " + sqlident.Quote(sdk) + " TO CURRENT_USER",
+		what: fmt.Sprintf("the platform user cannot act as role %q, which owns the tables Python plugins create (grant it the role, or give it CREATEROLE)", sdk)})
+}
+
+// errSDKNoInherit is the error of a Manager's user that is a member of
+// role sdk without its privileges.
+func errSDKNoInherit(sdk string) error {
+	return fmt.Errorf("customdata: the platform user is a member of role %q but does not inherit its privileges (NOINHERIT): make it inherit", sdk)
 }
 
 // actAsSDKRole makes sure the Manager's user holds the SDK role's
@@ -93,69 +132,95 @@ func actAsSDKRole(tx *gorm.DB, sdk string) error {
 		return fmt.Errorf("customdata: check membership in role %q: %w", sdk, err)
 	}
 	if !ok {
-		return fmt.Errorf("customdata: the platform user is a member of role %q but does not inherit its privileges (NOINHERIT): make it inherit", sdk)
+		return errSDKNoInherit(sdk)
 	}
 	return nil
 }
 
-// canvasLayout gives ns Canvas's layout for roles r (see the top of this
-// file). It runs inside grant, after every DDL of an install, before the
-// namespace roles' own grants.
-func (m *Manager) canvasLayout(tx *gorm.DB, ns string, r canvasRoles) error {
+// canvasState is what canvasLayout reads: the custom tables the Manager's
+// user owns, and whether the SDK role's grants, its default privileges and
+// the reporting role's grants are in place.
+type canvasState struct {
+	Mine []struct {
+		Relname string `json:"relname"`
+	}
+	Have []struct {
+		SDK       bool `json:"sdk"`
+		Defaults  bool `json:"defaults"`
+		Reporting bool `json:"reporting"`
+	}
+}
+
+// The queries of canvasState, by name (a role, table or schema that does
+// not exist reads as lacking everything).
+const (
+	canvasMineSQL = `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+  AND NOT (c.relname = ANY($2::text[])) ORDER BY c.relname`
+	canvasHaveSQL = `SELECT
+  coalesce(has_schema_privilege(s.oid, n.oid, 'USAGE') AND has_schema_privilege(s.oid, n.oid, 'CREATE')
+  AND has_table_privilege(s.oid, to_regclass($3), 'SELECT') AND has_table_privilege(s.oid, to_regclass($4), 'SELECT')
+  AND has_table_privilege(s.oid, to_regclass($5), 'SELECT') AND has_table_privilege(s.oid, to_regclass($5), 'INSERT') AND has_table_privilege(s.oid, to_regclass($5), 'UPDATE') AND has_table_privilege(s.oid, to_regclass($5), 'DELETE')
+  AND has_table_privilege(s.oid, to_regclass($6), 'SELECT') AND has_table_privilege(s.oid, to_regclass($6), 'INSERT') AND has_table_privilege(s.oid, to_regclass($6), 'UPDATE') AND has_table_privilege(s.oid, to_regclass($6), 'DELETE')
+  AND has_sequence_privilege(s.oid, to_regclass($7), 'USAGE') AND has_sequence_privilege(s.oid, to_regclass($8), 'USAGE'), false) AS sdk,
+  (SELECT count(*) FROM pg_default_acl d, aclexplode(d.defaclacl) a
+   WHERE d.defaclrole = s.oid AND d.defaclnamespace = n.oid
+     AND ((d.defaclobjtype = 'r' AND a.grantee = rr.oid AND a.privilege_type = 'SELECT')
+       OR (d.defaclobjtype = 'r' AND a.grantee = rw.oid AND a.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE'))
+       OR (d.defaclobjtype = 'S' AND a.grantee = rw.oid AND a.privilege_type IN ('USAGE', 'SELECT')))) = 7 AS defaults,
+  coalesce(has_schema_privilege(p.oid, n.oid, 'USAGE')
+    AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p') AND NOT has_table_privilege(p.oid, c.oid, 'SELECT'))
+    AND EXISTS (SELECT 1 FROM pg_default_acl d, aclexplode(d.defaclacl) a
+      WHERE d.defaclrole = s.oid AND d.defaclnamespace = n.oid
+        AND d.defaclobjtype = 'r' AND a.grantee = p.oid AND a.privilege_type = 'SELECT'), false) AS reporting
+FROM (SELECT 1) one
+LEFT JOIN pg_roles s ON s.rolname = $1
+LEFT JOIN pg_namespace n ON n.nspname = $2
+LEFT JOIN pg_roles rr ON rr.rolname = $9
+LEFT JOIN pg_roles rw ON rw.rolname = $10
+LEFT JOIN pg_roles p ON p.rolname = $11`
+)
+
+// readCanvasState queues the reads of ns's canvasState for roles r (the
+// configured Canvas roles where r names none).
+func (m *Manager) readCanvasState(rd stateReader, ns string, r canvasRoles, into *canvasState) {
+	sdk, reporting := r.sdk, r.reporting
+	if sdk == "" {
+		sdk = m.cfg.SDKRole
+	}
+	if reporting == "" {
+		reporting = m.cfg.ReportingRole
+	}
+	reader, writer := m.roleNames(ns)
+	q := func(t string) string { return sqlident.Quote(ns, t) }
+	rd.read(fmt.Sprintf("list tables of namespace %q", ns), &into.Mine, canvasMineSQL, ns, systemTables)
+	rd.read(fmt.Sprintf("look up the grants of namespace %q to role %q", ns, sdk), &into.Have, canvasHaveSQL,
+		sdk, ns, q(systables.NamespaceAuth), q(systables.SchemaVersion), q(systables.AttributeHub), q(systables.CustomAttribute),
+		q(systables.AttributeHub+"_dbid_seq"), q(systables.CustomAttribute+"_dbid_seq"), reader, writer, reporting)
+}
+
+// canvasPlan returns the statements that give ns Canvas's layout for roles
+// r (see the top of this file), only those missing in st. They run after
+// every DDL of an install, before the namespace roles' own grants, with the
+// Manager's user acting as the SDK role (actAsSDKRole).
+func (m *Manager) canvasPlan(ns string, r canvasRoles, st *canvasState) []stmt {
 	if r.sdk == "" {
 		return nil
 	}
-	if err := actAsSDKRole(tx, r.sdk); err != nil {
-		return err
-	}
-	// The custom tables this user made (Go's model DDL) go to the SDK
-	// role, as if the Python runner had made them. The system tables stay
-	// with the platform user, as in Canvas.
-	var mine []string
-	if err := tx.Raw(`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)
-  AND NOT (c.relname = ANY($2)) ORDER BY c.relname`, ns, systemTables).Scan(&mine).Error; err != nil {
-		return fmt.Errorf("customdata: list tables of namespace %q: %w", ns, err)
-	}
-	// Only what is missing (see locks.go): a re-install runs nothing here.
-	reader, writer := m.roleNames(ns)
-	var have struct {
-		SDK       bool
-		Defaults  bool
-		Reporting bool
-	}
-	q := func(t string) string { return sqlident.Quote(ns, t) }
-	if err := tx.Raw(`SELECT
-  has_schema_privilege($1, $2, 'USAGE') AND has_schema_privilege($1, $2, 'CREATE')
-  AND has_table_privilege($1, $3, 'SELECT') AND has_table_privilege($1, $4, 'SELECT')
-  AND has_table_privilege($1, $5, 'SELECT') AND has_table_privilege($1, $5, 'INSERT') AND has_table_privilege($1, $5, 'UPDATE') AND has_table_privilege($1, $5, 'DELETE')
-  AND has_table_privilege($1, $6, 'SELECT') AND has_table_privilege($1, $6, 'INSERT') AND has_table_privilege($1, $6, 'UPDATE') AND has_table_privilege($1, $6, 'DELETE')
-  AND has_sequence_privilege($1, $7, 'USAGE') AND has_sequence_privilege($1, $8, 'USAGE') AS sdk,
-  (SELECT count(*) FROM pg_default_acl d, aclexplode(d.defaclacl) a
-   WHERE d.defaclrole = (SELECT oid FROM pg_roles WHERE rolname = $1) AND d.defaclnamespace = $2::regnamespace
-     AND ((d.defaclobjtype = 'r' AND a.grantee = $9::regrole AND a.privilege_type = 'SELECT')
-       OR (d.defaclobjtype = 'r' AND a.grantee = $10::regrole AND a.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE'))
-       OR (d.defaclobjtype = 'S' AND a.grantee = $10::regrole AND a.privilege_type IN ('USAGE', 'SELECT')))) = 7 AS defaults`,
-		r.sdk, ns, q(systables.NamespaceAuth), q(systables.SchemaVersion), q(systables.AttributeHub), q(systables.CustomAttribute),
-		q(systables.AttributeHub+"_dbid_seq"), q(systables.CustomAttribute+"_dbid_seq"), reader, writer).Scan(&have).Error; err != nil {
-		return fmt.Errorf("customdata: look up the grants of namespace %q to role %q: %w", ns, r.sdk, err)
-	}
-	if r.reporting != "" {
-		if err := tx.Raw(`SELECT has_schema_privilege($1, $2, 'USAGE')
-    AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.relnamespace = $2::regnamespace AND c.relkind IN ('r', 'p') AND NOT has_table_privilege($1, c.oid, 'SELECT'))
-    AND EXISTS (SELECT 1 FROM pg_default_acl d, aclexplode(d.defaclacl) a
-      WHERE d.defaclrole = (SELECT oid FROM pg_roles WHERE rolname = $3) AND d.defaclnamespace = $2::regnamespace
-        AND d.defaclobjtype = 'r' AND a.grantee = $1::regrole AND a.privilege_type = 'SELECT')`, r.reporting, ns, r.sdk).Scan(&have.Reporting).Error; err != nil {
-			return fmt.Errorf("customdata: look up the grants of namespace %q to role %q: %w", ns, r.reporting, err)
-		}
+	var have struct{ SDK, Defaults, Reporting bool }
+	if len(st.Have) == 1 {
+		have.SDK, have.Defaults, have.Reporting = st.Have[0].SDK, st.Have[0].Defaults, st.Have[0].Reporting
 	}
 	var stmts []string
 	if !have.SDK {
 		// CREATE on the schema first: a new owner must hold it.
 		stmts = append(stmts, systables.SDKGrants(ns, r.sdk)...)
 	}
-	for _, t := range mine {
-		stmts = append(stmts, "ALTER TABLE "+sqlident.Quote(ns, t)+" OWNER TO "+sqlident.Quote(r.sdk))
+	// The custom tables this user made (Go's model DDL) go to the SDK
+	// role, as if the Python runner had made them. The system tables stay
+	// with the platform user, as in Canvas.
+	for _, t := range st.Mine {
+		stmts = append(stmts, "ALTER TABLE "+sqlident.Quote(ns, t.Relname)+" OWNER TO "+sqlident.Quote(r.sdk))
 	}
 	if !have.Defaults {
 		stmts = append(stmts, m.sdkDefaultPrivileges(ns, r.sdk)...)
@@ -163,12 +228,11 @@ WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relowner = (SELECT oid FR
 	if r.reporting != "" && !have.Reporting {
 		stmts = append(stmts, systables.ReportingGrants(ns, r.sdk, r.reporting)...)
 	}
-	for _, s := range stmts {
-		if err := tx.Exec(s).Error; err != nil {
-			return fmt.Errorf("customdata: give namespace %q Canvas's layout: %w", ns, err)
-		}
+	out := make([]stmt, len(stmts))
+	for i, s := range stmts {
+		out[i] = stmt{sql: s, what: fmt.Sprintf("give namespace %q Canvas's layout", ns)}
 	}
-	return nil
+	return out
 }
 
 // sdkDefaultPrivileges returns the statements by which every table the SDK
@@ -206,14 +270,17 @@ func readyChannel(ns string) string {
 // on readyChannel(ns) with payload "<plugin>:<digest>", sent when the
 // install commits.
 func markReady(tx *gorm.DB, ns, plugin, digest string) error {
+	return execGorm(tx, markReadyStmts(ns, plugin, digest))
+}
+
+// markReadyStmts are markReady's statements.
+func markReadyStmts(ns, plugin, digest string) []stmt {
 	sv := sqlident.Quote(ns, systables.SchemaVersion)
-	err := tx.Exec("INSERT INTO "+sv+" (plugin_name, models_hash, completed_at) VALUES ($1, $2, now()) "+
-		"ON CONFLICT (plugin_name) DO UPDATE SET models_hash = excluded.models_hash, completed_at = excluded.completed_at", plugin, digest).Error
-	if err == nil {
-		err = tx.Exec("SELECT pg_notify($1, $2)", readyChannel(ns), plugin+":"+digest).Error
+	what := fmt.Sprintf("record models of plugin %q", plugin)
+	return []stmt{
+		{sql: "INSERT INTO " + sv + " (plugin_name, models_hash, completed_at) VALUES ($1, $2, now()) " +
+			"ON CONFLICT (plugin_name) DO UPDATE SET models_hash = excluded.models_hash, completed_at = excluded.completed_at",
+			args: []any{plugin, digest}, what: what},
+		{sql: "SELECT pg_notify($1, $2)", args: []any{readyChannel(ns), plugin + ":" + digest}, what: what},
 	}
-	if err != nil {
-		return fmt.Errorf("customdata: record models of plugin %q: %w", plugin, err)
-	}
-	return nil
 }

@@ -86,6 +86,10 @@ type Installation struct {
 // same namespace by a row lock in customdata_admin.lock: concurrent installs are safe, and a
 // failed or interrupted install leaves nothing behind. A re-install whose
 // models are unchanged runs no DDL (schema_version keeps a digest per plugin).
+//
+// On pgx connections (the Manager's own) an install sends its statements in
+// batches, each one round trip: a re-install with unchanged models whose
+// grants are in place takes two round trips, a first install four.
 func (m *Manager) Install(ctx context.Context, p Plugin) (*Installation, error) {
 	ns := p.CustomData.Namespace
 	if err := validateName(ns); err != nil {
@@ -99,23 +103,26 @@ func (m *Manager) Install(ctx context.Context, p Plugin) (*Installation, error) 
 		return nil, fmt.Errorf("customdata: %w: plugin %q declares access %q; want %q or %q", ErrInvalidPlugin, p.Name, access, accessRead, accessReadWrite)
 	}
 	var (
+		models  *custommodel.Models
 		ddl     []string
 		renames []custommodel.IndexRename
 	)
 	if access == accessReadWrite {
 		var err error
-		if ddl, err = custommodel.DDL(ns, p.Models...); err != nil {
+		if models, err = custommodel.ParseModels(ns, p.Models...); err != nil {
 			return nil, fmt.Errorf("customdata: plugin %q: %w", p.Name, err)
 		}
-		if renames, err = custommodel.IndexRenames(ns, p.Models...); err != nil {
-			return nil, fmt.Errorf("customdata: plugin %q: %w", p.Name, err)
-		}
+		ddl, renames = models.DDL(), models.IndexRenames()
 	}
 	supplied, err := suppliedKeys(p)
 	if err != nil {
 		return nil, err
 	}
 
+	pl := &installPlan{p: p, ns: ns, access: access, models: models, ddl: ddl, renames: renames, supplied: supplied}
+	if inst, ok, err := m.installPipelined(ctx, pl); ok {
+		return inst, err
+	}
 	inst := &Installation{Namespace: ns, Access: access}
 	err = m.lockedTx(ctx, m.admin, ns, func(tx *gorm.DB) error {
 		*inst = Installation{Namespace: ns, Access: access} // a retried attempt starts afresh
@@ -206,14 +213,7 @@ func suppliedKeys(p Plugin) (*Keys, error) {
 
 // checkInstallKey verifies the key a plugin presents to join ns.
 func checkInstallKey(tx *gorm.DB, p Plugin, ns string) error {
-	secret := secretReadWrite
-	key := p.Secrets[secretReadWrite]
-	if p.CustomData.Access == accessRead {
-		secret = secretRead
-		if k := p.Secrets[secretRead]; k != "" {
-			key = k
-		}
-	}
+	secret, key := installKey(p)
 	if key == "" {
 		return errKeyMissing(p.Name, ns, secret)
 	}
@@ -221,6 +221,26 @@ func checkInstallKey(tx *gorm.DB, p Plugin, ns string) error {
 	if err != nil {
 		return err
 	}
+	return checkKeyLevel(p, ns, secret, level)
+}
+
+// installKey returns the secret a plugin presents to join its namespace
+// and the key in it ("" when it has none).
+func installKey(p Plugin) (secret, key string) {
+	secret = secretReadWrite
+	key = p.Secrets[secretReadWrite]
+	if p.CustomData.Access == accessRead {
+		secret = secretRead
+		if k := p.Secrets[secretRead]; k != "" {
+			key = k
+		}
+	}
+	return secret, key
+}
+
+// checkKeyLevel refuses a key (from secret) that grants level ("" for
+// none) when p needs more.
+func checkKeyLevel(p Plugin, ns, secret string, level manifest.Access) error {
 	switch {
 	case level == "":
 		return errKeyInvalid(p.Name, ns, secret)
@@ -232,24 +252,46 @@ func checkInstallKey(tx *gorm.DB, p Plugin, ns string) error {
 
 // createNamespace makes the schema, its system tables and its two keys.
 func createNamespace(tx *gorm.DB, ns string, keys *Keys, description string) error {
-	stmts := append([]string{"CREATE SCHEMA " + sqlident.Quote(ns), "REVOKE ALL ON SCHEMA " + sqlident.Quote(ns) + " FROM PUBLIC"}, systables.DDL(ns)...)
-	for _, s := range stmts {
-		if err := tx.Exec(s).Error; err != nil {
-			return fmt.Errorf("customdata: create namespace %q: %w", ns, err)
-		}
+	return execGorm(tx, createNamespaceStmts(ns, keys, description))
+}
+
+// createNamespaceStmts are createNamespace's statements.
+func createNamespaceStmts(ns string, keys *Keys, description string) []stmt {
+	what := fmt.Sprintf("create namespace %q", ns)
+	var stmts []stmt
+	for _, s := range append([]string{"CREATE SCHEMA " + sqlident.Quote(ns), "REVOKE ALL ON SCHEMA " + sqlident.Quote(ns) + " FROM PUBLIC"}, systables.DDL(ns)...) {
+		stmts = append(stmts, stmt{sql: s, what: what})
 	}
-	if err := insertKey(tx, ns, keys.Read, accessRead, description); err != nil {
-		return err
-	}
-	return insertKey(tx, ns, keys.ReadWrite, accessReadWrite, description)
+	return append(stmts, insertKeyStmt(ns, keys.Read, accessRead, description), insertKeyStmt(ns, keys.ReadWrite, accessReadWrite, description))
 }
 
 func insertKey(tx *gorm.DB, ns, key string, level manifest.Access, description string) error {
-	q := "INSERT INTO " + sqlident.Quote(ns, systables.NamespaceAuth) + " (key_hash, access_level, description) VALUES ($1, $2, $3)"
-	if err := tx.Exec(q, hashKey(key), string(level), description).Error; err != nil {
-		return fmt.Errorf("customdata: store a key of namespace %q: %w", ns, err)
+	return execGorm(tx, []stmt{insertKeyStmt(ns, key, level, description)})
+}
+
+func insertKeyStmt(ns, key string, level manifest.Access, description string) stmt {
+	return stmt{
+		sql:  "INSERT INTO " + sqlident.Quote(ns, systables.NamespaceAuth) + " (key_hash, access_level, description) VALUES ($1, $2, $3)",
+		args: []any{hashKey(key), string(level), description},
+		what: fmt.Sprintf("store a key of namespace %q", ns),
 	}
-	return nil
+}
+
+// modelsDigest is the digest schema_version records for a plugin's model
+// DDL.
+func modelsDigest(ddl []string) string {
+	sum := sha256.Sum256([]byte(strings.Join(ddl, ";\n")))
+	return hex.EncodeToString(sum[:])
+}
+
+// modelStmts are the model DDL statements of plugin.
+func modelStmts(ns, plugin string, ddl []string) []stmt {
+	what := fmt.Sprintf("plugin %q: create tables in namespace %q", plugin, ns)
+	out := make([]stmt, len(ddl))
+	for i, s := range ddl {
+		out[i] = stmt{sql: s, what: what}
+	}
+	return out
 }
 
 // applyModels runs the plugin's model DDL unless schema_version already
@@ -257,8 +299,7 @@ func insertKey(tx *gorm.DB, ns, key string, level manifest.Access, description s
 // Canvas's runner does (markReady), unchanged models included. It returns
 // the statements it ran.
 func applyModels(tx *gorm.DB, ns, plugin string, ddl []string) ([]string, error) {
-	sum := sha256.Sum256([]byte(strings.Join(ddl, ";\n")))
-	digest := hex.EncodeToString(sum[:])
+	digest := modelsDigest(ddl)
 	var recorded []string
 	sv := sqlident.Quote(ns, systables.SchemaVersion)
 	if err := tx.Raw("SELECT coalesce(models_hash, '') FROM "+sv+" WHERE plugin_name = $1", plugin).Scan(&recorded).Error; err != nil {
@@ -266,10 +307,8 @@ func applyModels(tx *gorm.DB, ns, plugin string, ddl []string) ([]string, error)
 	}
 	var ran []string
 	if len(recorded) != 1 || recorded[0] != digest {
-		for _, s := range ddl {
-			if err := tx.Exec(s).Error; err != nil {
-				return nil, fmt.Errorf("customdata: plugin %q: create tables in namespace %q: %w", plugin, ns, err)
-			}
+		if err := execGorm(tx, modelStmts(ns, plugin, ddl)); err != nil {
+			return nil, err
 		}
 		ran = ddl
 	}
@@ -289,55 +328,80 @@ func renameModelIndexes(tx *gorm.DB, ns string, renames []custommodel.IndexRenam
 	if len(renames) == 0 {
 		return nil
 	}
-	var existing []struct{ Indexname, Tablename string }
-	if err := tx.Raw("SELECT indexname, tablename FROM pg_indexes WHERE schemaname = $1", ns).Scan(&existing).Error; err != nil {
-		return fmt.Errorf("customdata: look up indexes of namespace %q: %w", ns, err)
+	var existing []nsIndex
+	g := &gormReader{tx: tx}
+	g.read(fmt.Sprintf("look up indexes of namespace %q", ns), &existing, nsIndexesSQL, ns)
+	if g.err != nil {
+		return g.err
 	}
+	return execGorm(tx, renamePlan(ns, renames, existing))
+}
+
+// nsIndex is an index of a namespace (nsIndexesSQL).
+type nsIndex struct {
+	Indexname string `json:"indexname"`
+	Tablename string `json:"tablename"`
+}
+
+const nsIndexesSQL = `SELECT indexname, tablename FROM pg_indexes WHERE schemaname = $1`
+
+// renamePlan returns renameModelIndexes' statements for the indexes ns
+// has (existing).
+func renamePlan(ns string, renames []custommodel.IndexRename, existing []nsIndex) []stmt {
 	tableOf := map[string]string{}
 	for _, e := range existing {
 		tableOf[e.Indexname] = e.Tablename
 	}
+	var stmts []stmt
 	for _, r := range renames {
-		var stmt string
+		var s string
 		oldTable, hasOld := tableOf[r.Old]
 		newTable, hasNew := tableOf[r.New]
 		switch {
 		case !hasOld || oldTable != r.Table:
 			continue
 		case hasNew && newTable == r.Table:
-			stmt = "DROP INDEX " + sqlident.Quote(ns, r.Old)
+			s = "DROP INDEX " + sqlident.Quote(ns, r.Old)
 		case hasNew:
 			continue // the name is another table's; the DDL's CREATE INDEX reports it
 		default:
-			stmt = "ALTER INDEX " + sqlident.Quote(ns, r.Old) + " RENAME TO " + sqlident.Quote(r.New)
+			s = "ALTER INDEX " + sqlident.Quote(ns, r.Old) + " RENAME TO " + sqlident.Quote(r.New)
 		}
-		if err := tx.Exec(stmt).Error; err != nil {
-			return fmt.Errorf("customdata: rename index %q of table %q in namespace %q: %w", r.Old, r.Table, ns, err)
-		}
+		stmts = append(stmts, stmt{sql: s, what: fmt.Sprintf("rename index %q of table %q in namespace %q", r.Old, r.Table, ns)})
 		delete(tableOf, r.Old)
 		tableOf[r.New] = r.Table
 	}
-	return nil
+	return stmts
 }
 
 // upgradeIndexes gives a namespace made by an earlier version of this SDK
 // Canvas's index names on custom_attribute (systables.UpgradeDDL), if it
 // still has any of the old ones.
 func upgradeIndexes(tx *gorm.DB, ns string) error {
-	var legacy bool
-	if err := tx.Raw("SELECT EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = $1 AND indexname = ANY($2))",
-		ns, systables.LegacyIndexes).Scan(&legacy).Error; err != nil {
-		return fmt.Errorf("customdata: look up indexes of namespace %q: %w", ns, err)
+	var legacy []legacyIndexes
+	g := &gormReader{tx: tx}
+	g.read(fmt.Sprintf("look up indexes of namespace %q", ns), &legacy, legacyIndexesSQL, ns, systables.LegacyIndexes)
+	if g.err != nil {
+		return g.err
 	}
-	if !legacy {
+	if len(legacy) != 1 || !legacy[0].Legacy {
 		return nil
 	}
+	return execGorm(tx, upgradeStmts(ns))
+}
+
+type legacyIndexes struct {
+	Legacy bool `json:"legacy"`
+}
+
+const legacyIndexesSQL = `SELECT EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = $1 AND indexname = ANY($2::text[])) AS legacy`
+
+func upgradeStmts(ns string) []stmt {
+	var out []stmt
 	for _, s := range systables.UpgradeDDL(ns) {
-		if err := tx.Exec(s).Error; err != nil {
-			return fmt.Errorf("customdata: rename the indexes of namespace %q: %w", ns, err)
-		}
+		out = append(out, stmt{sql: s, what: fmt.Sprintf("rename the indexes of namespace %q", ns)})
 	}
-	return nil
+	return out
 }
 
 // PluginFromManifest builds the Plugin that Install takes from a parsed

@@ -1,7 +1,6 @@
 package namespace
 
 import (
-	"fmt"
 	"sort"
 	"strconv"
 	"time"
@@ -94,22 +93,24 @@ func (m *Manager) applyRoleSettings(tx *gorm.DB, role string) error {
 	if err := tx.Raw("SELECT current_database()").Scan(&db).Error; err != nil {
 		return err
 	}
+	return execGorm(tx, m.roleSettingsStmts(role, db))
+}
+
+// roleSettingsStmts are applyRoleSettings' statements; db is the current
+// database.
+func (m *Manager) roleSettingsStmts(role, db string) []stmt {
 	qr := sqlident.Quote(role)
-	stmts := []string{
-		"ALTER ROLE " + qr + " RESET ALL",
-		"ALTER ROLE " + qr + " IN DATABASE " + sqlident.Quote(db) + " RESET ALL",
+	what := "set the limits of role " + role
+	stmts := []stmt{
+		{sql: "ALTER ROLE " + qr + " RESET ALL", what: what},
+		{sql: "ALTER ROLE " + qr + " IN DATABASE " + sqlident.Quote(db) + " RESET ALL", what: what},
 	}
 	for _, s := range m.roleSettings {
 		name, value := splitSetting(s)
 		// value is a number this package formatted, name one of its own.
-		stmts = append(stmts, "ALTER ROLE "+qr+" SET "+name+" = "+value)
+		stmts = append(stmts, stmt{sql: "ALTER ROLE " + qr + " SET " + name + " = " + value, what: what})
 	}
-	for _, s := range stmts {
-		if err := tx.Exec(s).Error; err != nil {
-			return fmt.Errorf("customdata: set the limits of role %s: %w", role, err)
-		}
-	}
-	return nil
+	return stmts
 }
 
 func splitSetting(s string) (name, value string) {

@@ -51,11 +51,7 @@ func (m *Manager) lockedTx(ctx context.Context, db *gorm.DB, ns string, fn func(
 			break
 		}
 	}
-	if err != nil && isLockFailure(err) {
-		return fmt.Errorf("customdata: namespace %q: %w (%d attempts of %s each; a session, maybe a plugin's open transaction, holds it): %w",
-			ns, ErrLockTimeout, lockAttempts, m.cfg.LockWait, err)
-	}
-	return err
+	return m.lockTimeout(ns, err)
 }
 
 // isLockFailure reports a lock wait that timed out, a deadlock, or a

@@ -42,43 +42,95 @@ func (m *Manager) roleNames(ns string) (reader, writer string) {
 	return pgrole.Name(m.dbOID, ns, string(accessRead)), pgrole.Name(m.dbOID, ns, string(accessReadWrite))
 }
 
-// ensureRoles makes sure both login roles of ns exist with a known password.
-// It runs inside the caller's transaction, under the namespace's lock.
-func (m *Manager) ensureRoles(tx *gorm.DB, ns string) error {
-	reader, writer := m.roleNames(ns)
-	for _, r := range []struct{ role, access string }{{reader, string(accessRead)}, {writer, string(accessReadWrite)}} {
-		var state struct {
-			RoleExists     bool
-			HasCred        bool
-			ConnLimit      int
-			SettingsDiffer bool
-		}
-		err := tx.Raw(`SELECT r.oid IS NOT NULL AS role_exists,
-       EXISTS (SELECT 1 FROM `+sqlident.Quote(adminSchema, credentialTable)+` WHERE role_name = $1) AS has_cred,
+// roleState is what ensureRoles reads of one namespace role.
+type roleState struct {
+	RoleExists     bool `json:"role_exists"`
+	HasCred        bool `json:"has_cred"`
+	ConnLimit      int  `json:"conn_limit"`
+	SettingsDiffer bool `json:"settings_differ"`
+}
+
+// roleStateSQL reads a roleState: $1 the role, $2 and $3 as for
+// roleSettingsDiffer. It returns one row, whether the role exists or not.
+var roleStateSQL = `SELECT r.oid IS NOT NULL AS role_exists,
+       EXISTS (SELECT 1 FROM ` + sqlident.Quote(adminSchema, credentialTable) + ` WHERE role_name = $1) AS has_cred,
        coalesce(r.rolconnlimit, -1) AS conn_limit,
-       r.oid IS NOT NULL AND `+roleSettingsDiffer+` AS settings_differ
-FROM (SELECT 1) one LEFT JOIN pg_roles r ON r.rolname = $1`, r.role, m.roleSettings, m.superuser).Scan(&state).Error
-		if err != nil {
-			return fmt.Errorf("customdata: look up role for namespace %q: %w", ns, err)
+       r.oid IS NOT NULL AND ` + roleSettingsDiffer + ` AS settings_differ
+FROM (SELECT 1) one LEFT JOIN pg_roles r ON r.rolname = $1`
+
+// roleStates are the states of a namespace's reader and writer.
+type roleStates [2][]roleState
+
+// readRoleStates queues the reads of both roles' states of ns.
+func (m *Manager) readRoleStates(r stateReader, ns string, into *roleStates) {
+	reader, writer := m.roleNames(ns)
+	for i, role := range []string{reader, writer} {
+		r.read(fmt.Sprintf("look up role for namespace %q", ns), &into[i], roleStateSQL, role, m.roleSettings, m.superuser)
+	}
+}
+
+// rolePlan returns the statements that give both roles of ns a known
+// password, the connection limit and the settings, as ensureRoles does, from
+// their states; db is the current database.
+func (m *Manager) rolePlan(ns string, states *roleStates, db string) ([]stmt, error) {
+	reader, writer := m.roleNames(ns)
+	var stmts []stmt
+	for i, r := range []struct{ role, access string }{{reader, string(accessRead)}, {writer, string(accessReadWrite)}} {
+		var state roleState
+		if len(states[i]) == 1 {
+			state = states[i][0]
 		}
 		if state.RoleExists && state.HasCred {
 			if !connLimitSuits(state.ConnLimit, m.cfg.RoleConnectionLimit) {
-				if err := tx.Exec(connectionLimitSQL(r.role, m.cfg.RoleConnectionLimit)).Error; err != nil {
-					return fmt.Errorf("customdata: set the connection limit of a role of namespace %q: %w", ns, err)
-				}
+				stmts = append(stmts, stmt{sql: connectionLimitSQL(r.role, m.cfg.RoleConnectionLimit),
+					what: fmt.Sprintf("set the connection limit of a role of namespace %q", ns)})
 			}
 			if state.SettingsDiffer {
-				if err := m.applyRoleSettings(tx, r.role); err != nil {
-					return err
-				}
+				stmts = append(stmts, m.roleSettingsStmts(r.role, db)...)
 			}
 			continue
 		}
-		if _, err := m.setRolePassword(tx, r.role, ns, r.access, state.RoleExists); err != nil {
-			return err
+		_, ps, err := m.rolePasswordStmts(r.role, ns, r.access, state.RoleExists, db)
+		if err != nil {
+			return nil, err
+		}
+		stmts = append(stmts, ps...)
+	}
+	return stmts, nil
+}
+
+// rolesInPlace reports whether rolePlan has nothing to do for states.
+func (m *Manager) rolesInPlace(states *roleStates) bool {
+	for _, st := range states {
+		if len(st) != 1 || !st[0].RoleExists || !st[0].HasCred || st[0].SettingsDiffer || !connLimitSuits(st[0].ConnLimit, m.cfg.RoleConnectionLimit) {
+			return false
 		}
 	}
-	return nil
+	return true
+}
+
+// ensureRoles makes sure both login roles of ns exist with a known password.
+// It runs inside the caller's transaction, under the namespace's lock.
+func (m *Manager) ensureRoles(tx *gorm.DB, ns string) error {
+	var states roleStates
+	g := &gormReader{tx: tx}
+	m.readRoleStates(g, ns, &states)
+	if g.err != nil {
+		return g.err
+	}
+	if m.rolesInPlace(&states) {
+		return nil
+	}
+	var db string
+	if err := tx.Raw("SELECT current_database()").Scan(&db).Error; err != nil {
+		return err
+	}
+	stmts, err := m.rolePlan(ns, &states, db)
+	if err != nil {
+		return err
+	}
+	// The statements carry password verifiers and passwords.
+	return execGorm(tx.Session(&gorm.Session{Logger: logger.Discard}), stmts)
 }
 
 // setRolePassword creates the login role (or, if it exists, resets it) with
@@ -87,43 +139,194 @@ FROM (SELECT 1) one LEFT JOIN pg_roles r ON r.rolname = $1`, r.role, m.roleSetti
 // in them.
 func (m *Manager) setRolePassword(tx *gorm.DB, role, ns, access string, exists bool) (string, error) {
 	tx = tx.Session(&gorm.Session{Logger: logger.Discard})
+	var db string
+	if err := tx.Raw("SELECT current_database()").Scan(&db).Error; err != nil {
+		return "", err
+	}
+	pw, stmts, err := m.rolePasswordStmts(role, ns, access, exists, db)
+	if err != nil {
+		return "", err
+	}
+	if err := execGorm(tx, stmts); err != nil {
+		return "", err
+	}
+	return pw, nil
+}
+
+// rolePasswordStmts returns a fresh random password for role and the
+// statements of setRolePassword that set and record it; db is the current
+// database. Nothing that runs them may log them: the first carries the
+// password's verifier, the last the password (as a parameter).
+func (m *Manager) rolePasswordStmts(role, ns, access string, exists bool, db string) (string, []stmt, error) {
 	pw := randomPassword()
 	verifier, err := pgrole.SCRAMVerifier(pw)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	verb := "CREATE"
 	if exists {
 		verb = "ALTER"
 	}
-	stmts := []string{
-		verb + " ROLE " + sqlident.Quote(role) + " WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS PASSWORD " + sqlident.Literal(verifier),
-		connectionLimitSQL(role, m.cfg.RoleConnectionLimit),
+	what := fmt.Sprintf("create role for namespace %q", ns)
+	stmts := []stmt{
+		{sql: verb + " ROLE " + sqlident.Quote(role) + " WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS PASSWORD " + sqlident.Literal(verifier), what: what, secret: true},
+		{sql: connectionLimitSQL(role, m.cfg.RoleConnectionLimit), what: what},
 		// The comment names no namespace: every role can read it.
-		"COMMENT ON ROLE " + sqlident.Quote(role) + " IS " + sqlident.Literal("customdata namespace role ("+access+")"),
-	}
-	for _, s := range stmts {
-		if err := tx.Exec(s).Error; err != nil {
-			return "", fmt.Errorf("customdata: create role for namespace %q: %w", ns, err)
-		}
+		{sql: "COMMENT ON ROLE " + sqlident.Quote(role) + " IS " + sqlident.Literal("customdata namespace role ("+access+")"), what: what},
 	}
 	// Settings a role gave itself (ALTER ROLE CURRENT_USER SET ...) go;
 	// the handle limits stay.
-	if err := m.applyRoleSettings(tx, role); err != nil {
-		return "", err
-	}
-	err = tx.Exec(`INSERT INTO `+sqlident.Quote(adminSchema, credentialTable)+` (role_name, namespace, access_level, password)
+	stmts = append(stmts, m.roleSettingsStmts(role, db)...)
+	stmts = append(stmts, stmt{sql: `INSERT INTO ` + sqlident.Quote(adminSchema, credentialTable) + ` (role_name, namespace, access_level, password)
 VALUES ($1, $2, $3, $4)
-ON CONFLICT (role_name) DO UPDATE SET password = excluded.password`, role, ns, access, pw).Error
-	if err != nil {
-		return "", fmt.Errorf("customdata: record role for namespace %q: %w", ns, err)
-	}
-	return pw, nil
+ON CONFLICT (role_name) DO UPDATE SET password = excluded.password`, args: []any{role, ns, access, pw},
+		what: fmt.Sprintf("record role for namespace %q", ns), secret: true})
+	return pw, stmts, nil
 }
 
 // connectionLimitSQL sets role's CONNECTION LIMIT (-1: none).
 func connectionLimitSQL(role string, limit int) string {
 	return "ALTER ROLE " + sqlident.Quote(role) + " CONNECTION LIMIT " + strconv.Itoa(limit)
+}
+
+// grantState is what grant reads: the namespace's base grants, its tables
+// and sequences, the platform tables, and Canvas's layout.
+type grantState struct {
+	Base []struct {
+		DBName  string `json:"db_name"`
+		Connect bool   `json:"connect"`
+		Usage   bool   `json:"usage"`
+	}
+	Rels     []relGrants
+	Platform []platformTable
+	Canvas   canvasState
+}
+
+// relGrants is one table or sequence of a namespace: what each role lacks,
+// and whether a private one (the key table, schema_version and the key
+// table's id sequence: nobody's business but the Manager's) grants
+// anything to PUBLIC or the roles.
+type relGrants struct {
+	Relname  string `json:"relname"`
+	Kind     string `json:"kind"`
+	Private  bool   `json:"private"`
+	ReaderOK bool   `json:"reader_ok"`
+	WriterOK bool   `json:"writer_ok"`
+	Exposed  bool   `json:"exposed"`
+}
+
+// platformTable is a table of public that platformTableGrants grants
+// (Listed) or takes back.
+type platformTable struct {
+	Relname string `json:"relname"`
+	Listed  bool   `json:"listed"`
+}
+
+// The queries of grantState. Roles and schemas are looked up by name, so
+// that a role or schema that does not exist yet reads as lacking every
+// privilege instead of failing the query.
+const (
+	grantBaseSQL = `SELECT current_database() AS db_name,
+       coalesce(has_database_privilege(r.oid, current_database(), 'CONNECT') AND has_database_privilege(w.oid, current_database(), 'CONNECT'), false) AS connect,
+       coalesce(has_schema_privilege(r.oid, n.oid, 'USAGE') AND has_schema_privilege(w.oid, n.oid, 'USAGE'), false) AS usage
+FROM (SELECT 1) one
+LEFT JOIN pg_roles r ON r.rolname = $1
+LEFT JOIN pg_roles w ON w.rolname = $2
+LEFT JOIN pg_namespace n ON n.nspname = $3`
+	grantRelsSQL = `SELECT c.relname, c.relkind::text AS kind,
+       (c.relkind IN ('r', 'p') AND c.relname = ANY($2::text[])) OR (c.relkind = 'S' AND EXISTS (
+         SELECT 1 FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid
+         WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+           AND d.refclassid = 'pg_class'::regclass AND t.relname = ANY($2::text[]))) AS private,
+       coalesce(CASE WHEN c.relkind = 'S' THEN true ELSE has_table_privilege(r.oid, c.oid, 'SELECT') END, false) AS reader_ok,
+       coalesce(CASE WHEN c.relkind = 'S' THEN has_sequence_privilege(w.oid, c.oid, 'USAGE') AND has_sequence_privilege(w.oid, c.oid, 'SELECT')
+            ELSE has_table_privilege(w.oid, c.oid, 'SELECT') AND has_table_privilege(w.oid, c.oid, 'INSERT')
+             AND has_table_privilege(w.oid, c.oid, 'UPDATE') AND has_table_privilege(w.oid, c.oid, 'DELETE') END, false) AS writer_ok,
+       EXISTS (SELECT 1 FROM aclexplode(c.relacl) a WHERE a.grantee = 0 OR a.grantee IN (SELECT oid FROM pg_roles WHERE rolname IN ($3, $4))) AS exposed
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_roles r ON r.rolname = $3
+LEFT JOIN pg_roles w ON w.rolname = $4
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'S') ORDER BY c.relname`
+	platformTablesSQL = `SELECT c.relname, c.relname = ANY($3::text[]) AS listed
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_roles r ON r.rolname = $1
+LEFT JOIN pg_roles w ON w.rolname = $2
+WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm')
+  AND CASE WHEN c.relname = ANY($3::text[])
+      THEN NOT coalesce(has_table_privilege(r.oid, c.oid, 'SELECT') AND has_table_privilege(w.oid, c.oid, 'SELECT'), false)
+      ELSE EXISTS (SELECT 1 FROM aclexplode(c.relacl) a
+                   WHERE a.privilege_type = 'SELECT' AND a.grantee IN (SELECT oid FROM pg_roles WHERE rolname IN ($1, $2)))
+      END
+ORDER BY c.relname`
+)
+
+// readGrantState queues the reads of ns's grantState; canvas are the
+// Canvas roles whose layout to read (the configured ones when not known
+// yet: a role that does not exist reads as lacking everything).
+func (m *Manager) readGrantState(r stateReader, ns string, canvas canvasRoles, into *grantState) {
+	reader, writer := m.roleNames(ns)
+	what := fmt.Sprintf("look up the grants of namespace %q", ns)
+	r.read(what, &into.Base, grantBaseSQL, reader, writer, ns)
+	r.read(fmt.Sprintf("list tables of namespace %q", ns), &into.Rels, grantRelsSQL, ns, systables.Private, reader, writer)
+	r.read("list SDK tables", &into.Platform, platformTablesSQL, reader, writer, sdkmodel.PlatformTables())
+	m.readCanvasState(r, ns, canvas, &into.Canvas)
+}
+
+// grantPlan returns, from st, the statements that give ns's roles exactly
+// their privileges and ns Canvas's layout (for the Canvas roles that
+// exist), only those that are missing, and whether they touch shared
+// objects (then the "grants" lock must be held first).
+func (m *Manager) grantPlan(ns string, st *grantState, canvas canvasRoles) (stmts []stmt, shared bool, err error) {
+	if len(st.Base) != 1 {
+		return nil, false, fmt.Errorf("customdata: look up the grants of namespace %q: no answer", ns)
+	}
+	base := st.Base[0]
+	reader, writer := m.roleNames(ns)
+	qr, qw, qs := sqlident.Quote(reader), sqlident.Quote(writer), sqlident.Quote(ns)
+	var grants []string
+	if !base.Connect {
+		// PUBLIC normally has CONNECT; where a deployment revoked it, the
+		// roles need their own.
+		grants = append(grants, "GRANT CONNECT ON DATABASE "+sqlident.Quote(base.DBName)+" TO "+qr+", "+qw)
+	}
+	platformGrants := platformTableGrants(st.Platform, reader, writer)
+	shared = len(grants) > 0 || len(platformGrants) > 0
+	if !base.Usage {
+		grants = append(grants, "GRANT USAGE ON SCHEMA "+qs+" TO "+qr+", "+qw)
+	}
+	for _, r := range st.Rels {
+		q := sqlident.Quote(ns, r.Relname)
+		switch {
+		case r.Private && r.Exposed && r.Kind == "S":
+			grants = append(grants, "REVOKE ALL ON SEQUENCE "+q+" FROM PUBLIC, "+qr+", "+qw)
+		case r.Private && r.Exposed:
+			grants = append(grants, "REVOKE ALL ON "+q+" FROM PUBLIC, "+qr+", "+qw)
+		case r.Private:
+		case r.Kind == "S":
+			if !r.WriterOK {
+				grants = append(grants, "GRANT USAGE, SELECT ON SEQUENCE "+q+" TO "+qw)
+			}
+		default:
+			if !r.ReaderOK {
+				grants = append(grants, "GRANT SELECT ON "+q+" TO "+qr)
+			}
+			if !r.WriterOK {
+				grants = append(grants, "GRANT SELECT, INSERT, UPDATE, DELETE ON "+q+" TO "+qw)
+			}
+		}
+	}
+	grants = append(grants, platformGrants...)
+	if shared {
+		// GRANTs on one shared object at once fail with "tuple
+		// concurrently updated": installs of different namespaces take
+		// turns here, and only here.
+		stmts = append(stmts, lockRowStmts(grantsLock)...)
+	}
+	stmts = append(stmts, m.canvasPlan(ns, canvas, &st.Canvas)...)
+	for _, g := range grants {
+		stmts = append(stmts, stmt{sql: g, what: fmt.Sprintf("grant access to namespace %q (%s)", ns, g)})
+	}
+	return stmts, shared, nil
 }
 
 // grant gives the roles of ns exactly their privileges on every table that
@@ -133,103 +336,26 @@ func connectionLimitSQL(role string, limit int) string {
 // updates the object's catalog row even when it changes nothing, and plugin
 // code can hold such a row locked (see locks.go).
 func (m *Manager) grant(tx *gorm.DB, ns string) error {
-	reader, writer := m.roleNames(ns)
-	qr, qw, qs := sqlident.Quote(reader), sqlident.Quote(writer), sqlident.Quote(ns)
-	var state struct {
-		DBName  string
-		Connect bool
-		Usage   bool
-	}
-	if err := tx.Raw(`SELECT current_database() AS db_name,
-       has_database_privilege($1, current_database(), 'CONNECT') AND has_database_privilege($2, current_database(), 'CONNECT') AS connect,
-       has_schema_privilege($1, $3, 'USAGE') AND has_schema_privilege($2, $3, 'USAGE') AS usage`,
-		reader, writer, ns).Scan(&state).Error; err != nil {
-		return fmt.Errorf("customdata: look up the grants of namespace %q: %w", ns, err)
-	}
-	// Tables and sequences: what each role lacks, and whether a private
-	// one (the key table, schema_version and the key table's id sequence:
-	// nobody's business but the Manager's) grants anything to PUBLIC or
-	// the roles.
-	var rels []struct {
-		Relname  string
-		Kind     string
-		Private  bool
-		ReaderOK bool
-		WriterOK bool
-		Exposed  bool
-	}
-	if err := tx.Raw(`SELECT c.relname, c.relkind::text AS kind,
-       (c.relkind IN ('r', 'p') AND c.relname = ANY($2)) OR (c.relkind = 'S' AND EXISTS (
-         SELECT 1 FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid
-         WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
-           AND d.refclassid = 'pg_class'::regclass AND t.relname = ANY($2))) AS private,
-       CASE WHEN c.relkind = 'S' THEN true ELSE has_table_privilege($3, c.oid, 'SELECT') END AS reader_ok,
-       CASE WHEN c.relkind = 'S' THEN has_sequence_privilege($4, c.oid, 'USAGE') AND has_sequence_privilege($4, c.oid, 'SELECT')
-            ELSE has_table_privilege($4, c.oid, 'SELECT') AND has_table_privilege($4, c.oid, 'INSERT')
-             AND has_table_privilege($4, c.oid, 'UPDATE') AND has_table_privilege($4, c.oid, 'DELETE') END AS writer_ok,
-       EXISTS (SELECT 1 FROM aclexplode(c.relacl) a WHERE a.grantee = 0 OR a.grantee IN (SELECT oid FROM pg_roles WHERE rolname IN ($3, $4))) AS exposed
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'S') ORDER BY c.relname`,
-		ns, systables.Private, reader, writer).Scan(&rels).Error; err != nil {
-		return fmt.Errorf("customdata: list tables of namespace %q: %w", ns, err)
-	}
-	platformGrants, err := platformTableGrants(tx, reader, writer)
-	if err != nil {
-		return err
-	}
-	var stmts []string
-	if !state.Connect {
-		// PUBLIC normally has CONNECT; where a deployment revoked it, the
-		// roles need their own.
-		stmts = append(stmts, "GRANT CONNECT ON DATABASE "+sqlident.Quote(state.DBName)+" TO "+qr+", "+qw)
-	}
-	shared := len(stmts) > 0 || len(platformGrants) > 0
-	if !state.Usage {
-		stmts = append(stmts, "GRANT USAGE ON SCHEMA "+qs+" TO "+qr+", "+qw)
-	}
-	for _, r := range rels {
-		q := sqlident.Quote(ns, r.Relname)
-		switch {
-		case r.Private && r.Exposed && r.Kind == "S":
-			stmts = append(stmts, "REVOKE ALL ON SEQUENCE "+q+" FROM PUBLIC, "+qr+", "+qw)
-		case r.Private && r.Exposed:
-			stmts = append(stmts, "REVOKE ALL ON "+q+" FROM PUBLIC, "+qr+", "+qw)
-		case r.Private:
-		case r.Kind == "S":
-			if !r.WriterOK {
-				stmts = append(stmts, "GRANT USAGE, SELECT ON SEQUENCE "+q+" TO "+qw)
-			}
-		default:
-			if !r.ReaderOK {
-				stmts = append(stmts, "GRANT SELECT ON "+q+" TO "+qr)
-			}
-			if !r.WriterOK {
-				stmts = append(stmts, "GRANT SELECT, INSERT, UPDATE, DELETE ON "+q+" TO "+qw)
-			}
-		}
-	}
-	stmts = append(stmts, platformGrants...)
-	if shared {
-		// GRANTs on one shared object at once fail with "tuple
-		// concurrently updated": installs of different namespaces take
-		// turns here, and only here.
-		if err := lockRow(tx, grantsLock); err != nil {
-			return err
-		}
-	}
 	canvas, err := m.lookupCanvasRoles(tx)
 	if err != nil {
 		return err
 	}
-	if err := m.canvasLayout(tx, ns, canvas); err != nil {
-		return err
-	}
-	for _, s := range stmts {
-		if err := tx.Exec(s).Error; err != nil {
-			return fmt.Errorf("customdata: grant access to namespace %q (%s): %w", ns, s, err)
+	if canvas.sdk != "" {
+		if err := actAsSDKRole(tx, canvas.sdk); err != nil {
+			return err
 		}
 	}
-	return nil
+	var st grantState
+	g := &gormReader{tx: tx}
+	m.readGrantState(g, ns, canvas, &st)
+	if g.err != nil {
+		return g.err
+	}
+	stmts, _, err := m.grantPlan(ns, &st, canvas)
+	if err != nil {
+		return err
+	}
+	return execGorm(tx, stmts)
 }
 
 // platformTableGrants returns the statements that give a namespace's
@@ -237,25 +363,10 @@ WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'S') ORDER BY c.relname`,
 // exactly those of sdkmodel.PlatformTables that exist in public, where
 // either lacks it, and that take back the SELECT granted to either on any
 // other table in public (earlier versions granted every
-// canvas_sdk_data_api_% table). One query finds both; a namespace whose
-// grants are right gets no statement.
+// canvas_sdk_data_api_% table). One query (platformTablesSQL) finds both; a
+// namespace whose grants are right gets no statement.
 // This is the one place that decides which platform tables those are.
-func platformTableGrants(tx *gorm.DB, reader, writer string) ([]string, error) {
-	var tables []struct {
-		Relname string
-		Listed  bool
-	}
-	if err := tx.Raw(`SELECT c.relname, c.relname = ANY($3::text[]) AS listed
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm')
-  AND CASE WHEN c.relname = ANY($3::text[])
-      THEN NOT (has_table_privilege($1, c.oid, 'SELECT') AND has_table_privilege($2, c.oid, 'SELECT'))
-      ELSE EXISTS (SELECT 1 FROM aclexplode(c.relacl) a
-                   WHERE a.privilege_type = 'SELECT' AND a.grantee IN (SELECT oid FROM pg_roles WHERE rolname IN ($1, $2)))
-      END
-ORDER BY c.relname`, reader, writer, sdkmodel.PlatformTables()).Scan(&tables).Error; err != nil {
-		return nil, fmt.Errorf("customdata: list SDK tables: %w", err)
-	}
+func platformTableGrants(tables []platformTable, reader, writer string) []string {
 	var grant, revoke []string
 	for _, t := range tables {
 		if t.Listed {
@@ -274,7 +385,7 @@ ORDER BY c.relname`, reader, writer, sdkmodel.PlatformTables()).Scan(&tables).Er
 	if len(revoke) > 0 {
 		stmts = append(stmts, "REVOKE SELECT ON "+strings.Join(revoke, ", ")+" FROM "+roles)
 	}
-	return stmts, nil
+	return stmts
 }
 
 // dropRoles removes both roles of ns and their privileges in this database.
