@@ -4,6 +4,8 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -32,11 +34,24 @@ func newByteProxy(t *testing.T, dsn string) (*byteProxy, string) {
 	t.Helper()
 	u, err := url.Parse(dsn)
 	require.NoError(t, err)
-	require.NotEmpty(t, u.Host, "a URL DSN with a TCP host")
+	// The server: a TCP host, or a socket directory in the host parameter
+	// (a throwaway cluster's DSN).
+	network, target := "tcp", u.Host
+	q := u.Query()
+	if dir := q.Get("host"); strings.HasPrefix(dir, "/") {
+		port := q.Get("port")
+		if port == "" {
+			port = "5432"
+		}
+		network, target = "unix", filepath.Join(dir, ".s.PGSQL."+port)
+		q.Del("host")
+		q.Del("port")
+		u.RawQuery = q.Encode()
+	}
+	require.NotEmpty(t, target, "a URL DSN with a TCP host or a socket directory")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	p := &byteProxy{ln: ln}
-	target := u.Host
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
@@ -45,7 +60,7 @@ func newByteProxy(t *testing.T, dsn string) (*byteProxy, string) {
 			if err != nil {
 				return
 			}
-			s, err := net.Dial("tcp", target)
+			s, err := net.Dial(network, target)
 			if err != nil {
 				_ = c.Close()
 				continue
