@@ -61,6 +61,9 @@ func (e *errBrokenConn) Unwrap() error { return e.err }
 // retryable reports whether err is f's failure on a connection the server
 // had ended before the statement could run.
 func retryable(err error) bool {
+	if err == nil {
+		return false
+	}
 	var broken *errBrokenConn
 	if !errors.As(err, &broken) {
 		return false
