@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"unsafe"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -35,8 +37,8 @@ import (
 // that every value decodes as on the general path.
 //
 // Per call it checks what prepare checks. Whenever a check fails, the
-// statement fails, or it returns no row, the call runs the general path
-// from the start instead, which reports exactly the error it always has and
+// statement is refused, or it returns no row, the call runs the general
+// path from the start instead, which reports exactly the error it always has and
 // takes its fallbacks (the 0A000 retry, the retry after a lost insert race,
 // a missing link's ErrMissingLink). That is safe because a statement that
 // fails with a PostgreSQL error, or returns no row, wrote nothing; after a
@@ -44,7 +46,9 @@ import (
 // path's statement, the same one. A statement refused because the
 // connection may not write (a read handle) is followed by the lookup's
 // SELECT, as on the general path: a hit returns the row, a miss takes the
-// general path for its error.
+// general path for its error. A statement that gave up waiting (final) is
+// the exception: its error is returned as the general path words it, since
+// a rerun would only wait again.
 //
 // A model takes the fast path when every column is a plain integer, float,
 // string, bool, time.Time or decimal.Decimal field (or a pointer to one),
@@ -634,22 +638,25 @@ func (b *runBuf) release() {
 // fastGetOrCreate is GetOrCreate's fast path. done is false when the call
 // must run the general path instead (nothing was written, or what was
 // written the general path finds: a rerun of the same statement).
-func fastGetOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, defaults *T) (row *T, created, done bool) {
+func fastGetOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, defaults *T) (row *T, created, done bool, err error) {
 	pool, ok := pgxconn.Pool(db)
 	if !ok {
-		return nil, false, false
+		return nil, false, false, nil
 	}
 	row = new(T)
 	fc, ok := fastPrepare(ctx, db, lookup, defaults, row)
 	if !ok {
-		return nil, false, false
+		return nil, false, false, nil
 	}
-	created, ok, err := fc.run(ctx, db, pool, fc.stmt(opGetOrCreate), true)
+	created, ok, err = fc.run(ctx, db, pool, fc.stmt(opGetOrCreate), true)
 	if !ok {
-		return nil, false, false
+		return nil, false, false, nil
 	}
 	if err == nil {
-		return row, created, true
+		return row, created, true, nil
+	}
+	if final(err) {
+		return nil, false, true, fc.fm.wrap(err)
 	}
 	if mayNotWrite(err) {
 		// A read handle: the lookup's SELECT alone, as the general path
@@ -658,23 +665,50 @@ func fastGetOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, def
 		*hit = *row
 		fc.rowP, fc.rowRV = unsafe.Pointer(hit), reflect.ValueOf(hit)
 		if _, ok, err := fc.run(ctx, db, pool, fc.stmt(opSelect), false); ok && err == nil {
-			return hit, false, true
+			return hit, false, true, nil
 		}
 	}
-	return nil, false, false
+	return nil, false, false, nil
+}
+
+// final reports whether a fast statement's error is the call's answer, the
+// general path's rerun being no better: the context ended, or PostgreSQL
+// gave up on the statement for a reason a rerun would meet again or pay for
+// twice (a statement or lock timeout, a deadlock or serialization failure,
+// resources exhausted, the server shutting down). Other errors (refusals
+// the general path reports in its own words, a changed cached plan, a
+// missing table) take the general path.
+func final(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || len(pgErr.Code) < 2 {
+		return false
+	}
+	switch pgErr.Code[:2] {
+	case "40", "53", "54", "55", "57", "58", "XX":
+		return true
+	}
+	return false
+}
+
+// wrap gives a fast statement's error the general path's words.
+func (fm *fastModel) wrap(err error) error {
+	return fmt.Errorf("custommodel: %s: %w", fm.t.goName, err)
 }
 
 // fastUpdateOrCreate is UpdateOrCreate's fast path; done as in
 // fastGetOrCreate.
-func fastUpdateOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, values *T, columns []string) (row *T, created, done bool) {
+func fastUpdateOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, values *T, columns []string) (row *T, created, done bool, err error) {
 	pool, ok := pgxconn.Pool(db)
 	if !ok {
-		return nil, false, false
+		return nil, false, false, nil
 	}
 	row = new(T)
 	fc, ok := fastPrepare(ctx, db, lookup, values, row)
 	if !ok {
-		return nil, false, false
+		return nil, false, false, nil
 	}
 	fm := fc.fm
 	if values != nil || len(columns) > 0 { // setUpdateColumns
@@ -688,14 +722,19 @@ func fastUpdateOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, 
 		for _, name := range columns {
 			i, found := fm.byName[name]
 			if !found || i == fm.pk {
-				return nil, false, false
+				return nil, false, false, nil
 			}
 			fc.key.updates |= 1 << i
 		}
 	}
-	created, ok, err := fc.run(ctx, db, pool, fc.stmt(opUpsert), true)
-	if !ok || err != nil {
-		return nil, false, false
+	created, ok, err = fc.run(ctx, db, pool, fc.stmt(opUpsert), true)
+	switch {
+	case !ok:
+		return nil, false, false, nil
+	case err != nil && final(err):
+		return nil, false, true, fm.wrap(err)
+	case err != nil:
+		return nil, false, false, nil
 	}
-	return row, created, true
+	return row, created, true, nil
 }

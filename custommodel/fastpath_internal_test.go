@@ -2,17 +2,21 @@ package custommodel
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/canvas-sdk-go/customdata/internal/scope"
 	"github.com/canvas-sdk-go/customdata/internal/testdb"
 )
 
@@ -63,8 +67,8 @@ func goc[T any](lookup Lookup, defaults *T) func(context.Context, *gorm.DB, bool
 		if general {
 			return getOrCreateGORM(ctx, db, lookup, defaults)
 		}
-		if row, created, done := fastGetOrCreate(ctx, db, lookup, defaults); done {
-			return row, created, nil
+		if row, created, done, err := fastGetOrCreate(ctx, db, lookup, defaults); done {
+			return row, created, err
 		}
 		return nil, false, errNotFast
 	}
@@ -75,8 +79,8 @@ func uoc[T any](lookup Lookup, values *T, columns ...string) func(context.Contex
 		if general {
 			return updateOrCreateGORM(ctx, db, lookup, values, columns...)
 		}
-		if row, created, done := fastUpdateOrCreate(ctx, db, lookup, values, columns); done {
-			return row, created, nil
+		if row, created, done, err := fastUpdateOrCreate(ctx, db, lookup, values, columns); done {
+			return row, created, err
 		}
 		return nil, false, errNotFast
 	}
@@ -229,7 +233,7 @@ func TestFastPathPublicCalls(t *testing.T) {
 	assert.True(t, fastModelOf[fastRoom](db).ok)
 }
 
-func fastDone[T any](row *T, _ bool, done bool) (*T, bool) { return row, done }
+func fastDone[T any](row *T, _ bool, done bool, _ error) (*T, bool) { return row, done }
 
 // recordingLogger records the statements GORM's logger is given.
 type recordingLogger struct {
@@ -242,4 +246,50 @@ func (l *recordingLogger) LogMode(logger.LogLevel) logger.Interface { return l }
 func (l *recordingLogger) Trace(_ context.Context, _ time.Time, fc func() (string, int64), _ error) {
 	s, _ := fc()
 	l.sql = append(l.sql, s)
+}
+
+// TestFastPathReturnsTimeoutsOnce checks that a fast statement that gave up
+// waiting (lock_timeout, the context's deadline) is the call's answer, in
+// the general path's words: the general path would only wait again.
+func TestFastPathReturnsTimeoutsOnce(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	d := testdb.New(t)
+	const ns = "acme__fasttimeout"
+	_ = d.Scoped(t, ns)
+	for _, s := range mustDDL(t, ns, &fastRoom{}) {
+		require.NoError(t, d.DB.Exec(s).Error, s)
+	}
+	sep := "?"
+	if strings.Contains(d.DSN, "?") {
+		sep = "&"
+	}
+	sqlDB, err := sql.Open("pgx", d.DSN+sep+"lock_timeout=300ms")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sqlDB.Close() })
+	db, err := scope.Open(sqlDB, ns, scope.Options{})
+	require.NoError(t, err)
+	_, _, err = UpdateOrCreate(ctx, db, Lookup{"name": "busy"}, &fastRoom{})
+	require.NoError(t, err)
+
+	lock := d.DB.Begin()
+	require.NoError(t, lock.Error)
+	t.Cleanup(func() { lock.Rollback() })
+	require.NoError(t, lock.Exec(`SELECT 1 FROM "`+ns+`"."fastroom" WHERE name = 'busy' FOR UPDATE`).Error)
+
+	rec := &recordingLogger{}
+	logged := db.Session(&gorm.Session{Logger: rec})
+	_, _, err = UpdateOrCreate(ctx, logged, Lookup{"name": "busy"}, &fastRoom{Score: 1})
+	var pgErr *pgconn.PgError
+	require.ErrorAs(t, err, &pgErr)
+	assert.Equal(t, "55P03", pgErr.Code, "lock_timeout")
+	assert.Contains(t, err.Error(), "custommodel: fastRoom: ")
+	assert.Len(t, rec.sql, 1, "the statement is not sent a second time")
+
+	rec.sql = nil
+	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	_, _, err = UpdateOrCreate(short, logged, Lookup{"name": "busy"}, &fastRoom{Score: 2})
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Len(t, rec.sql, 1, "the statement is not sent a second time")
 }

@@ -88,8 +88,10 @@ const createdColumn = "customdata_created"
 // logger as GORM logs its statements. This holds for models whose columns
 // are all integers, floats, strings, bools, time.Time or decimal.Decimal
 // (or pointers to them) without a serializer; other models, and a statement
-// that fails or finds no row, take GORM's path, with the same results and
-// errors.
+// that PostgreSQL refuses or that finds no row, take GORM's path, with the
+// same results and errors. A statement that gave up waiting (the context
+// ended, a statement or lock timeout, a deadlock) is not sent again: its
+// error is the call's.
 //
 // Errors: a lookup that names an unknown column, is not covered by the
 // primary key or a unique index, has a nil key value or a value that does
@@ -107,8 +109,8 @@ const createdColumn = "customdata_created"
 // call is refused with ErrMissingLink, nothing written. Telling a missing
 // target from a conflict costs one more statement, on that path only.
 func GetOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, defaults *T) (*T, bool, error) {
-	if row, created, done := fastGetOrCreate(ctx, db, lookup, defaults); done {
-		return row, created, nil
+	if row, created, done, err := fastGetOrCreate(ctx, db, lookup, defaults); done {
+		return row, created, err
 	}
 	return getOrCreateGORM(ctx, db, lookup, defaults)
 }
@@ -212,8 +214,8 @@ func (p *plan) getOnly(dest any, refused error) error {
 // Outside a transaction it runs on the pgx connection under db's pool, as
 // GetOrCreate does.
 func UpdateOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, values *T, columns ...string) (*T, bool, error) {
-	if row, created, done := fastUpdateOrCreate(ctx, db, lookup, values, columns); done {
-		return row, created, nil
+	if row, created, done, err := fastUpdateOrCreate(ctx, db, lookup, values, columns); done {
+		return row, created, err
 	}
 	return updateOrCreateGORM(ctx, db, lookup, values, columns...)
 }
