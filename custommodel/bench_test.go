@@ -48,12 +48,15 @@ func (r *sqlRecorder) take() []string {
 func TestGetOrCreateStatements(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	e := newEnv(t, quickStartNS, &CustomNote{}, &NoteTag{})
+	// A namespace of its own: GetOrCreate keeps each lookup shape's record
+	// of hits per namespace name, and other tests use the quick start's.
+	const ns = "acme__gocstatements"
+	e := newEnv(t, ns, &CustomNote{}, &NoteTag{})
 	note := e.seedNote(t)
 	sqlDB, err := e.d.DB.DB()
 	require.NoError(t, err)
 	rec := &sqlRecorder{}
-	db, err := scope.Open(sqlDB, quickStartNS, scope.Options{Logger: rec})
+	db, err := scope.Open(sqlDB, ns, scope.Options{Logger: rec})
 	require.NoError(t, err)
 
 	_, created, err := custommodel.GetOrCreate(ctx, db, custommodel.Lookup{"note_id": note.DBID}, &NoteTag{TaggedBy: "x"})
@@ -61,7 +64,7 @@ func TestGetOrCreateStatements(t *testing.T) {
 	require.True(t, created)
 	miss := rec.take()
 	require.Len(t, miss, 1, "a miss is one statement: %q", miss)
-	assert.True(t, strings.HasPrefix(miss[0], `WITH "customdata_found" AS (SELECT "note_id", "tagged_by" FROM "my_org__hello_custom_data"."notetag" WHERE "note_id" = `), miss[0])
+	assert.True(t, strings.HasPrefix(miss[0], `WITH "customdata_found" AS (SELECT "note_id", "tagged_by" FROM "acme__gocstatements"."notetag" WHERE "note_id" = `), miss[0])
 	assert.Contains(t, miss[0], `WHERE NOT EXISTS (SELECT 1 FROM "customdata_found") ON CONFLICT DO NOTHING RETURNING "note_id", "tagged_by")`, "any conflict makes the insert a no-op; the next statement decides")
 
 	_, created, err = custommodel.GetOrCreate(ctx, db, custommodel.Lookup{"note_id": note.DBID}, &NoteTag{})

@@ -293,3 +293,60 @@ func TestFastPathReturnsTimeoutsOnce(t *testing.T) {
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Len(t, rec.sql, 1, "the statement is not sent a second time")
 }
+
+// TestGetOrCreateLooksFirstWhereItHits checks the hit path's choice: a
+// shape whose calls find their row sends the plain SELECT, one round trip;
+// a miss then costs the SELECT and the one statement; a shape that keeps
+// missing goes back to the one statement alone.
+func TestGetOrCreateLooksFirstWhereItHits(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	d := testdb.New(t)
+	const ns = "acme__fasthits"
+	db := d.Scoped(t, ns)
+	for _, s := range mustDDL(t, ns, &fastPair{}) {
+		require.NoError(t, d.DB.Exec(s).Error, s)
+	}
+	rec := &recordingLogger{}
+	logged := db.Session(&gorm.Session{Logger: rec})
+	call := func(num int) (stmts []string, created bool) {
+		t.Helper()
+		rec.sql = nil
+		row, created, err := GetOrCreate(ctx, logged, Lookup{"kind": "k", "num": num}, &fastPair{Note: "n"})
+		require.NoError(t, err)
+		require.Equal(t, num, row.Num)
+		require.Equal(t, "n", row.Note)
+		return rec.sql, created
+	}
+	isStatement := func(s string) bool { return strings.Contains(s, `"customdata_found"`) }
+
+	stmts, created := call(1)
+	require.True(t, created)
+	require.Len(t, stmts, 1)
+	assert.True(t, isStatement(stmts[0]), "a new shape sends the one statement")
+
+	for range missCost + 1 { // hits until the record outweighs the miss
+		stmts, created = call(1)
+		require.False(t, created)
+		require.Len(t, stmts, 1)
+		assert.True(t, isStatement(stmts[0]))
+	}
+	for range 3 {
+		stmts, created = call(1)
+		require.False(t, created)
+		require.Len(t, stmts, 1, "a hit is one round trip")
+		assert.False(t, isStatement(stmts[0]), "hits look first: %s", stmts[0])
+		assert.Contains(t, stmts[0], "LIMIT 1")
+	}
+
+	stmts, created = call(2) // a miss while looking first
+	require.True(t, created)
+	require.Len(t, stmts, 2, "the SELECT, then the one statement")
+	assert.False(t, isStatement(stmts[0]))
+	assert.True(t, isStatement(stmts[1]))
+
+	stmts, created = call(3) // the record is back to zero: no looking first
+	require.True(t, created)
+	require.Len(t, stmts, 1, "a shape that misses sends the one statement alone")
+	assert.True(t, isStatement(stmts[0]))
+}

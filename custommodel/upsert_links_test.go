@@ -242,12 +242,16 @@ func TestGetOrCreateConcurrentWithPolicyLink(t *testing.T) {
 func TestUpsertPolicyLinkOneStatement(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	e := newEnv(t, delNS, delModels...)
+	// A namespace of its own: GetOrCreate keeps each lookup shape's record
+	// of hits per namespace name (it looks first where calls hit), and
+	// other tests use delNS.
+	const ns = "acme__delstmts"
+	e := newEnv(t, ns, delModels...)
 	_, teams, _ := seedOrg(t, e.db, "stmts")
 	sqlDB, err := e.d.DB.DB()
 	require.NoError(t, err)
 	rec := &sqlRecorder{}
-	db, err := scope.Open(sqlDB, delNS, scope.Options{Logger: rec})
+	db, err := scope.Open(sqlDB, ns, scope.Options{Logger: rec})
 	require.NoError(t, err)
 	require.NoError(t, custommodel.RegisterCallbacks(db))
 	key := nextMemberKey()
