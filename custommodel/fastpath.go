@@ -713,9 +713,10 @@ func fastGetOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, def
 	if final(err) {
 		return nil, false, true, fc.fm.wrap(err)
 	}
-	if mayNotWrite(err) {
+	if mayNotWrite(err) && !looked {
 		// A read handle: the lookup's SELECT alone, as the general path
-		// does; a miss takes the general path for its error.
+		// does; a miss takes the general path for its error. (Where the
+		// call looked first, the SELECT has missed already.)
 		hit := new(T)
 		*hit = *row
 		fc.rowP, fc.rowRV = unsafe.Pointer(hit), reflect.ValueOf(hit)
