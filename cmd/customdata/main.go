@@ -75,8 +75,9 @@ type env struct {
 	getenv         func(string) string
 
 	// The persistent flags.
-	json        bool
-	databaseURL string
+	json              bool
+	databaseURL       string
+	transactionPooler bool
 }
 
 // run runs the command line args (without the program name) and returns the

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -69,7 +70,11 @@ func (e *env) manager(name string) (*namespace.Manager, error) {
 	if err := readOnly(e.ctx, srv.DB, func(tx *sql.Tx) error { return requireNamespace(e.ctx, tx, name) }); err != nil {
 		return nil, err
 	}
-	return namespace.NewManager(e.ctx, srv.DSN)
+	m, err := namespace.NewManagerWithConfig(e.ctx, namespace.Config{DSN: srv.DSN, TransactionPooler: e.transactionPooler})
+	if errors.Is(err, namespace.ErrTransactionPooler) {
+		return nil, fmt.Errorf("%w (pass --transaction-pooler)", err)
+	}
+	return m, err
 }
 
 // nameArg checks the NAME argument before anything connects.

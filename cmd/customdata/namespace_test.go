@@ -294,3 +294,20 @@ func TestNamespaceKeys(t *testing.T) {
 		assert.Equal(t, want, access)
 	}
 }
+
+// TestTransactionPoolerFlag: --transaction-pooler makes the Manager in
+// exec mode (no prepared statements), which also works on a direct
+// connection, and help lists it.
+func TestTransactionPoolerFlag(t *testing.T) {
+	t.Parallel()
+	in := install(t)
+	r := in.cmd(t, "add-key", ns, "--access", "read", "--transaction-pooler")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	access, err := in.opens(t, keyPattern.FindString(r.stdout))
+	require.NoError(t, err, "the printed key opens the namespace")
+	assert.Equal(t, manifest.Read, access)
+
+	r = runCmd(t, nil, "namespace", "add-key", "--help")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "--transaction-pooler")
+}

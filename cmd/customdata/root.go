@@ -40,6 +40,7 @@ func (e *env) rootCommand() *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.BoolVar(&e.json, "json", false, "print JSON on stdout instead of text")
 	pf.StringVar(&e.databaseURL, "database-url", "", "the platform database (default $DATABASE_URL, else localhost:5432)")
+	pf.BoolVar(&e.transactionPooler, "transaction-pooler", false, "the database URL reaches PostgreSQL through a transaction pooler (PgBouncer in transaction mode)")
 	root.AddCommand(e.validateCommand(), e.initCommand(), e.namespaceCommand(), e.versionCommand())
 	return root
 }
