@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -34,13 +33,15 @@ func Pool(db *gorm.DB) (pool *sql.DB, ok bool) {
 // ok is false (and f was not called) when the pool's connections are not
 // pgx stdlib connections; the caller then takes its general path.
 //
-// A connection the server ended while it sat in the pool is discarded and f
-// runs once more on a new one, as database/sql retries a statement on a bad
-// connection: when f fails, the connection is closed, and either nothing
-// reached the server (pgconn.SafeToRetry) or the server's answer was the
-// administrator's shutdown of the session (SQLSTATE class 57, e.g. 57P01
-// from pg_terminate_backend or a server restart), which ends the session
-// without carrying out the statement. Only the first attempt is retried.
+// A connection that turns out to be broken before anything of f's reached
+// the server (pgconn.SafeToRetry) is discarded and f runs once more on a
+// new one, as database/sql retries a statement on a bad connection. Once
+// something was sent, f is never run again: the server may have carried
+// it out (a COMMIT, or a single statement's implicit one, can complete
+// just before the session ends), and the caller gets the error. A
+// connection the server ended while it sat idle in the pool for more than
+// a second is found before f runs: the pgx driver pings such a connection
+// when database/sql hands it out, and database/sql replaces it.
 func With(ctx context.Context, pool *sql.DB, f func(*pgx.Conn) error) (ok bool, err error) {
 	for attempt := 0; ; attempt++ {
 		ok, err = with(ctx, pool, f)
@@ -58,21 +59,14 @@ type errBrokenConn struct{ err error }
 func (e *errBrokenConn) Error() string { return e.err.Error() }
 func (e *errBrokenConn) Unwrap() error { return e.err }
 
-// retryable reports whether err is f's failure on a connection the server
-// had ended before the statement could run.
+// retryable reports whether err is f's failure on a broken connection
+// before anything of f's reached the server.
 func retryable(err error) bool {
 	if err == nil {
 		return false
 	}
 	var broken *errBrokenConn
-	if !errors.As(err, &broken) {
-		return false
-	}
-	if pgconn.SafeToRetry(broken.err) {
-		return true
-	}
-	var pgErr *pgconn.PgError
-	return errors.As(broken.err, &pgErr) && strings.HasPrefix(pgErr.Code, "57")
+	return errors.As(err, &broken) && pgconn.SafeToRetry(broken.err)
 }
 
 func with(ctx context.Context, pool *sql.DB, f func(*pgx.Conn) error) (bool, error) {
