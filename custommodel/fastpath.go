@@ -41,14 +41,14 @@ import (
 // path from the start instead, which reports exactly the error it always has and
 // takes its fallbacks (the 0A000 retry, the retry after a lost insert race,
 // a missing link's ErrMissingLink). That is safe because a statement that
-// fails with a PostgreSQL error, or returns no row, wrote nothing; after a
-// connection error, whatever it may have written is found by the general
-// path's statement, the same one. A statement refused because the
-// connection may not write (a read handle) is followed by the lookup's
-// SELECT, as on the general path: a hit returns the row, a miss takes the
-// general path for its error. A statement that gave up waiting (final) is
-// the exception: its error is returned as the general path words it, since
-// a rerun would only wait again.
+// PostgreSQL refused, or that returned no row, wrote nothing. A statement
+// refused because the connection may not write (a read handle) is followed
+// by the lookup's SELECT, as on the general path: a hit returns the row, a
+// miss takes the general path for its error. The exceptions (final) are
+// returned as the general path words them: a statement that gave up
+// waiting, which a rerun would only wait for again, and a connection that
+// failed after the statement was sent, whose statement may have committed
+// (a rerun would report a row this call created as found).
 //
 // A model takes the fast path when every column is a plain integer, float,
 // string, bool, time.Time or decimal.Decimal field (or a pointer to one),
@@ -170,9 +170,21 @@ func fastModelOf[T any](db *gorm.DB) *fastModel {
 	if v, ok := fastModels.Load(rt); ok {
 		return v.(*fastModel)
 	}
-	fm := buildFastModel(rt, db)
+	fm := buildFastModelOrNone(rt, db)
 	v, _ := fastModels.LoadOrStore(rt, fm)
 	return v.(*fastModel)
+}
+
+// buildFastModelOrNone is buildFastModel, with a model whose analysis
+// fails in an unforeseen way left to the general path rather than
+// crashing the call.
+func buildFastModelOrNone(rt reflect.Type, db *gorm.DB) (fm *fastModel) {
+	defer func() {
+		if recover() != nil {
+			fm = &fastModel{}
+		}
+	}()
+	return buildFastModel(rt, db)
 }
 
 func buildFastModel(rt reflect.Type, db *gorm.DB) *fastModel {
@@ -253,12 +265,15 @@ func buildFastModel(rt reflect.Type, db *gorm.DB) *fastModel {
 }
 
 // fieldOffset returns the offset of the field at index in rt, and false
-// when the path goes through a pointer (an embedded *struct).
+// when the path goes through a pointer (an embedded *struct, which GORM
+// gives a negative index) or is not a field path of rt.
 func fieldOffset(rt reflect.Type, index []int) (uintptr, bool) {
 	var off uintptr
 	t := rt
 	for n, i := range index {
-		if t.Kind() != reflect.Struct {
+		// GORM marks a field reached through an embedded pointer with a
+		// negative index.
+		if t.Kind() != reflect.Struct || i < 0 || i >= t.NumField() {
 			return 0, false
 		}
 		sf := t.Field(i)
@@ -728,18 +743,25 @@ func fastGetOrCreate[T any](ctx context.Context, db *gorm.DB, lookup Lookup, def
 }
 
 // final reports whether a fast statement's error is the call's answer, the
-// general path's rerun being no better: the context ended, or PostgreSQL
-// gave up on the statement for a reason a rerun would meet again or pay for
-// twice (a statement or lock timeout, a deadlock or serialization failure,
+// general path's rerun being no better or not safe: the context ended; the
+// connection failed after the statement was sent (the server may have
+// carried it out and committed: a rerun would report a row this call
+// created as found, or apply an update twice); or PostgreSQL gave up on
+// the statement for a reason a rerun would meet again or pay for twice (a
+// statement or lock timeout, a deadlock or serialization failure,
 // resources exhausted, the server shutting down). Other errors (refusals
 // the general path reports in its own words, a changed cached plan, a
-// missing table) take the general path.
+// missing table, a connection that failed before anything was sent) take
+// the general path.
 func final(err error) bool {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return true
 	}
 	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) || len(pgErr.Code) < 2 {
+	if !errors.As(err, &pgErr) {
+		return !errors.Is(err, errFastNoRow) && !pgconn.SafeToRetry(err)
+	}
+	if len(pgErr.Code) < 2 {
 		return false
 	}
 	switch pgErr.Code[:2] {

@@ -1,10 +1,15 @@
 package custommodel
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
+	"net"
+	"net/url"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -349,4 +354,150 @@ func TestGetOrCreateLooksFirstWhereItHits(t *testing.T) {
 	require.True(t, created)
 	require.Len(t, stmts, 1, "a shape that misses sends the one statement alone")
 	assert.True(t, isStatement(stmts[0]))
+}
+
+// fastPtrEmbed embeds CustomModel through a pointer: GORM reaches its
+// fields with a negative index, which the fast path cannot take.
+type fastPtrEmbed struct {
+	*CustomModel
+	Name string `gorm:"uniqueIndex"`
+}
+
+func TestFastPathLeavesPointerEmbeddedModelsToGORM(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	d := testdb.New(t)
+	const ns = "acme__fastptrembed"
+	db := d.Scoped(t, ns)
+	for _, s := range mustDDL(t, ns, &fastPtrEmbed{}) {
+		require.NoError(t, d.DB.Exec(s).Error, s)
+	}
+	row, created, err := GetOrCreate(ctx, db, Lookup{"name": "a"}, &fastPtrEmbed{})
+	require.NoError(t, err)
+	assert.True(t, created)
+	assert.Equal(t, "a", row.Name)
+	assert.False(t, fastModelOf[fastPtrEmbed](db).ok, "the general path serves it")
+	_, created, err = UpdateOrCreate(ctx, db, Lookup{"name": "a"}, &fastPtrEmbed{})
+	require.NoError(t, err)
+	assert.False(t, created)
+}
+
+// answerDropper forwards connections to a PostgreSQL server; armed, it
+// lets the next client message that contains marker through and then
+// closes the connection instead of passing on the server's answer: the
+// statement ran (and committed), the client never hears of it.
+type answerDropper struct {
+	armed  atomic.Bool
+	marker []byte
+}
+
+func (p *answerDropper) serve(ln net.Listener, network, addr string) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		s, err := net.Dial(network, addr)
+		if err != nil {
+			_ = c.Close()
+			continue
+		}
+		var drop atomic.Bool
+		go func() {
+			buf := make([]byte, 64<<10)
+			for {
+				n, err := c.Read(buf)
+				if n > 0 && p.armed.Load() && bytes.Contains(buf[:n], p.marker) {
+					p.armed.Store(false)
+					drop.Store(true)
+				}
+				if n > 0 {
+					if _, err := s.Write(buf[:n]); err != nil {
+						return
+					}
+				}
+				if err != nil {
+					_ = s.Close()
+					return
+				}
+			}
+		}()
+		go func() {
+			buf := make([]byte, 64<<10)
+			for {
+				n, err := s.Read(buf)
+				if n > 0 && drop.Load() {
+					_ = c.Close()
+					_ = s.Close()
+					return
+				}
+				if n > 0 {
+					if _, err := c.Write(buf[:n]); err != nil {
+						return
+					}
+				}
+				if err != nil {
+					_ = c.Close()
+					return
+				}
+			}
+		}()
+	}
+}
+
+// TestFastPathDoesNotResendAfterALostAnswer: when the connection fails
+// after the statement was sent, the call reports the failure; it does not
+// send the statement again (which would report a row this call created as
+// found, created false).
+func TestFastPathDoesNotResendAfterALostAnswer(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	d := testdb.New(t)
+	const ns = "acme__fastlost"
+	_ = d.Scoped(t, ns)
+	for _, s := range mustDDL(t, ns, &fastRoom{}) {
+		require.NoError(t, d.DB.Exec(s).Error, s)
+	}
+	u, err := url.Parse(d.DSN)
+	require.NoError(t, err)
+	network, addr := "tcp", u.Host
+	q := u.Query()
+	if dir := q.Get("host"); strings.HasPrefix(dir, "/") { // a throwaway cluster's socket
+		port := q.Get("port")
+		if port == "" {
+			port = "5432"
+		}
+		network, addr = "unix", filepath.Join(dir, ".s.PGSQL."+port)
+		q.Del("host")
+		q.Del("port")
+	}
+	q.Set("default_query_exec_mode", "exec") // the statement's text goes with each call
+	u.RawQuery = q.Encode()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ln.Close() })
+	p := &answerDropper{marker: []byte(`customdata_found`)}
+	go p.serve(ln, network, addr)
+	u.Host = ln.Addr().String()
+
+	sqlDB, err := sql.Open("pgx", u.String())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sqlDB.Close() })
+	require.NoError(t, sqlDB.PingContext(ctx))
+	db, err := scope.Open(sqlDB, ns, scope.Options{})
+	require.NoError(t, err)
+
+	p.armed.Store(true)
+	_, created, err := GetOrCreate(ctx, db, Lookup{"name": "lost"}, &fastRoom{Score: 1})
+	require.Error(t, err, "the answer was lost: the call cannot know whether it created the row")
+	assert.False(t, created)
+	assert.Contains(t, err.Error(), "custommodel: fastRoom: ")
+	var n int64
+	require.NoError(t, d.DB.Raw(`SELECT count(*) FROM "`+ns+`"."fastroom" WHERE name = 'lost'`).Scan(&n).Error)
+	assert.EqualValues(t, 1, n, "the statement ran once")
+
+	row, created, err := GetOrCreate(ctx, db, Lookup{"name": "lost"}, &fastRoom{})
+	require.NoError(t, err, "the next call works")
+	assert.False(t, created)
+	assert.Equal(t, 1.0, row.Score)
 }
