@@ -46,8 +46,11 @@
 //
 // Open checks a key by its digest in one round trip and remembers what it
 // granted for Config.KeyCacheTTL (5 s by default): within it, Open of a
-// namespace whose pool the Manager already holds (a handle of the same
-// namespace and level is open) sends nothing to the database. The bound
+// namespace whose pool the Manager already holds sends nothing to the
+// database. The Manager keeps a pool after its last handle closes (up to
+// 1,024 such pools; Manager.Close, RotateKeys and Drop close them), so a
+// plugin that opens and closes a handle per event pays no round trip and,
+// while a connection is still open, no login. The bound
 // that buys: a key revoked or rotated by another Manager or process opens
 // no more handles at most KeyCacheTTL after the change committed, while
 // RotateKeys and Drop by this Manager refuse the old keys at once. (What

@@ -65,8 +65,8 @@ type Handle struct {
 //
 // What a key granted is remembered for Config.KeyCacheTTL (5 s by
 // default): within it, Open of a namespace whose pool the Manager already
-// holds (a handle of the same level is open) sends nothing to the
-// database; opening a pool checks the key afresh. So a key revoked or
+// holds (it keeps a pool after its last handle closes; see Close) sends
+// nothing to the database; opening a pool checks the key afresh. So a key revoked or
 // rotated by another Manager (or process) opens no more handles at most
 // KeyCacheTTL after the change committed; RotateKeys and Drop by this
 // Manager refuse the old keys at once.
@@ -196,8 +196,10 @@ func (h *Handle) DB(ctx context.Context) *gorm.DB {
 	return db
 }
 
-// Close releases the handle; the pool closes with the last handle of its
-// namespace and level. Close is idempotent.
+// Close releases the handle. The Manager keeps the pool of its namespace
+// and level for the next Open (its idle connections close after
+// Config.PoolIdleTimeout), up to a bound; Manager.Close, RotateKeys and
+// Drop close it. Close is idempotent.
 func (h *Handle) Close() error {
 	if h.invalid() {
 		return ErrNilHandle
@@ -275,8 +277,17 @@ func (m *Manager) acquire(ctx context.Context, k poolKey) (*pool, error) {
 
 var errManagerClosed = errors.New("customdata: the namespace Manager is closed")
 
-// release drops one reference to p, closing it with the last one. A pool
-// the Manager already retired is closed already.
+// maxParkedPools bounds the pools a Manager keeps without handles.
+const maxParkedPools = 1024
+
+// release drops one reference to p. A pool whose last handle closed stays
+// with the Manager (parked) while idle connections close by themselves
+// (Config.PoolIdleTimeout), so that the next Open of its namespace and
+// level costs no round trip (with the key cache) and no login while a
+// connection is still open; beyond maxParkedPools pools without handles,
+// or where idle connections are kept (a negative PoolIdleTimeout), it
+// closes with its last handle. A pool the Manager already retired is
+// closed already.
 func (m *Manager) release(k poolKey, p *pool) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -287,8 +298,22 @@ func (m *Manager) release(k poolKey, p *pool) error {
 	if p.refs > 0 {
 		return nil
 	}
+	if m.cfg.PoolIdleTimeout > 0 && m.parkedLocked() <= maxParkedPools {
+		return nil
+	}
 	delete(m.pools, k)
 	return p.sqlDB.Close()
+}
+
+// parkedLocked counts the pools without handles. The caller holds m.mu.
+func (m *Manager) parkedLocked() int {
+	n := 0
+	for _, p := range m.pools {
+		if p.refs == 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // retire closes pools that handles may still hold, telling them why. The

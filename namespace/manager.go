@@ -47,7 +47,8 @@ type Config struct {
 	// at the cost of a login (a few milliseconds). It is checked about once
 	// a second (so an idle connection may live up to a second longer).
 	// Zero means 1 minute; a negative value means idle connections are kept
-	// (up to MaxConnsPerPool per pool) until the handles close.
+	// (up to MaxConnsPerPool per pool) until the handles close, and a pool
+	// closes with its last handle instead of staying for the next Open.
 	PoolIdleTimeout time.Duration
 	// KeyCacheTTL is how long Open trusts a key it has checked: within it,
 	// Open of a namespace whose pool the Manager holds sends nothing to the

@@ -185,3 +185,52 @@ func TestOpenRefusesChangedKeys(t *testing.T) {
 	_, err = mine.Open(ctx, "acme__revoke", newer.Read)
 	assert.ErrorIs(t, err, namespace.ErrNamespaceNotFound, "dropped by this Manager: refused at once")
 }
+
+// A plugin that opens and closes a handle per event: the Manager keeps the
+// pool after the last handle closes, so the next Open sends nothing (within
+// KeyCacheTTL) and its call reuses the open connection (no new login).
+// With PoolIdleTimeout negative (idle connections kept), the pool closes
+// with its last handle, as the connections would otherwise stay forever.
+func TestOpenAfterTheLastHandleClosedReusesThePool(t *testing.T) {
+	t.Parallel()
+	m, d := newManager(t)
+	keys := create(t, m, "acme__reopen")
+	for _, c := range []struct {
+		name string
+		idle time.Duration
+		kept bool
+	}{
+		{"default idle timeout", 0, true},
+		{"idle connections kept", -1, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p, dsn := newByteProxy(t, d.DSN)
+			pm, err := namespace.NewManagerWithConfig(ctx, namespace.Config{DSN: dsn, PoolIdleTimeout: c.idle})
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = pm.Close() })
+
+			pid := func() int {
+				h, err := pm.Open(ctx, "acme__reopen", keys.ReadWrite)
+				require.NoError(t, err)
+				defer func() { require.NoError(t, h.Close()) }()
+				var pid int
+				require.NoError(t, h.DB(ctx).Raw("SELECT pg_backend_pid()").Scan(&pid).Error)
+				return pid
+			}
+			first := pid()
+			before := p.Sent()
+			h, err := pm.Open(ctx, "acme__reopen", keys.ReadWrite)
+			require.NoError(t, err)
+			opened := p.Sent()
+			require.NoError(t, h.Close())
+			again := pid()
+			if c.kept {
+				assert.Equal(t, before, opened, "Open after the last handle closed sends nothing")
+				assert.Equal(t, first, again, "the next call reuses the pool's connection")
+			} else {
+				assert.Greater(t, opened, before, "the pool closed with its last handle: Open checks and opens again")
+				assert.NotEqual(t, first, again, "a new connection")
+			}
+		})
+	}
+}

@@ -46,7 +46,9 @@ func install(t *testing.T) *installed {
 	t.Helper()
 	d := testdb.New(t)
 	ctx := context.Background()
-	m, err := namespace.NewManager(ctx, d.DSN)
+	// The commands run as another Manager: this one checks every key it
+	// is given (no key cache), so that it sees their changes at once.
+	m, err := namespace.NewManagerWithConfig(ctx, namespace.Config{DSN: d.DSN, KeyCacheTTL: -1})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = m.Close() })
 	inst, err := m.Install(ctx, namespace.Plugin{
