@@ -364,10 +364,23 @@ func (m *Manager) roleOf(k poolKey) string {
 // rolePassword returns the password of k's role, under the namespace's lock.
 // It gives a namespace made elsewhere (the Python SDK, a restored dump) its
 // roles and grants on first use, and with reset sets a fresh password.
+//
+// Reading a password the Manager stored is one statement, without the
+// namespace's lock: a password reset concurrently makes the login fail,
+// and the connector then reads it again (see roleConnector).
 func (m *Manager) rolePassword(ctx context.Context, k poolKey, reset bool) (string, error) {
 	role := m.roleOf(k)
+	quiet := m.admin.Session(&gorm.Session{Logger: logger.Discard}) // the password is not logged
+	if !reset {
+		var found []string
+		err := quiet.WithContext(ctx).Raw("SELECT password FROM "+sqlident.Quote(adminSchema, credentialTable)+
+			" c WHERE role_name = $1 AND EXISTS (SELECT 1 FROM pg_roles WHERE rolname = c.role_name)", role).Scan(&found).Error
+		if err == nil && len(found) == 1 {
+			return found[0], nil
+		}
+	}
 	var pw string
-	err := m.lockedTx(ctx, m.admin.Session(&gorm.Session{Logger: logger.Discard}), k.ns, func(tx *gorm.DB) error {
+	err := m.lockedTx(ctx, quiet, k.ns, func(tx *gorm.DB) error {
 		if reset {
 			var err error
 			pw, err = m.setRolePassword(tx, role, k.ns, string(k.access), true)

@@ -69,3 +69,29 @@ func TestInvalidNamesRefusedBeforeAnySQL(t *testing.T) {
 	assert.ErrorIs(t, err, ErrNamespaceNotFound)
 	assert.NotZero(t, admin.Load())
 }
+
+// TestFirstOpenStatements: the first Open of a namespace (no pool yet)
+// checks the key and reads the role's password, two statements on the
+// admin connection; the pool's first connection then logs in.
+func TestFirstOpenStatements(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := testdb.New(t)
+	m, err := NewManager(ctx, d.DSN)
+	require.NoError(t, err)
+	defer m.Close()
+	inst, err := m.Install(ctx, Plugin{Name: "p", CustomData: manifest.CustomData{Namespace: "acme__firstopen", Access: manifest.ReadWrite}})
+	require.NoError(t, err)
+
+	other, err := NewManager(ctx, d.DSN) // no pool, no cached key
+	require.NoError(t, err)
+	defer other.Close()
+	n := countStatements(t, other.admin)
+	h, err := other.Open(ctx, "acme__firstopen", inst.Keys.ReadWrite)
+	require.NoError(t, err)
+	defer h.Close()
+	assert.EqualValues(t, 2, n.Load(), "the key, then the password")
+	var one int
+	require.NoError(t, h.DB(ctx).Raw("SELECT 1").Scan(&one).Error)
+	assert.Equal(t, 1, one)
+}
