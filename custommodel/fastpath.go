@@ -72,8 +72,11 @@ type fastModel struct {
 	// column order then t.policies' order (prepare's order of p.links).
 	policies []fastPolicy
 
-	mu    sync.Mutex
-	stmts atomic.Pointer[map[stmtKey]*fastStmt]
+	// stmts holds the built statements, written once per key and read on
+	// every call (a read lock: no allocation, and no copying as namespaces
+	// and shapes are added).
+	mu    sync.RWMutex
+	stmts map[stmtKey]*fastStmt
 }
 
 type fastCol struct {
@@ -258,8 +261,6 @@ func buildFastModel(rt reflect.Type, db *gorm.DB) *fastModel {
 		}
 		fm.keys = append(fm.keys, m)
 	}
-	m := map[stmtKey]*fastStmt{}
-	fm.stmts.Store(&m)
 	fm.ok = true
 	return fm
 }
@@ -440,24 +441,24 @@ func fastPrepare[T any](ctx context.Context, db *gorm.DB, lookup Lookup, base *T
 func (fc *fastCall) stmt(op uint8) *fastStmt {
 	k := fc.key
 	k.op = op
-	if st := (*fc.fm.stmts.Load())[k]; st != nil {
+	fm := fc.fm
+	fm.mu.RLock()
+	st := fm.stmts[k]
+	fm.mu.RUnlock()
+	if st != nil {
 		return st
 	}
-	fm := fc.fm
+	built := fc.build(k)
 	fm.mu.Lock()
 	defer fm.mu.Unlock()
-	old := *fm.stmts.Load()
-	if st := old[k]; st != nil {
+	if st := fm.stmts[k]; st != nil {
 		return st
 	}
-	st := fc.build(k)
-	m := make(map[stmtKey]*fastStmt, len(old)+1)
-	for kk, v := range old {
-		m[kk] = v
+	if fm.stmts == nil {
+		fm.stmts = map[stmtKey]*fastStmt{}
 	}
-	m[k] = st
-	fm.stmts.Store(&m)
-	return st
+	fm.stmts[k] = built
+	return built
 }
 
 // build writes the statement of k with $n placeholders: the same statement
