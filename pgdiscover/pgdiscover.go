@@ -55,6 +55,11 @@ type Server struct {
 	Source Source
 	// DB is an open pool on DSN, closed by Close.
 	DB *sql.DB
+	// PassedOver, for a server found on localhost:5432, says why the
+	// throwaway cluster was not used (its error), so that the caller can
+	// tell its user once; empty otherwise, and when NoEphemeralEnv asked
+	// for no throwaway cluster. The package prints nothing itself.
+	PassedOver string
 
 	stop func() error // stops the throwaway cluster; nil otherwise
 }
@@ -176,11 +181,11 @@ func (f finder) find(ctx context.Context) (*Server, error) {
 	}
 	db, err := ping(ctx, f.localDSN)
 	if err == nil {
+		srv := &Server{DSN: f.localDSN, Source: FromLocalhost, DB: db}
 		if len(tried) > 0 && !strings.Contains(tried[0], NoEphemeralEnv) {
-			// Say once why the preferred source was passed over.
-			fmt.Fprintf(os.Stderr, "customdata: using the server on localhost:5432: %s\n", tried[0])
+			srv.PassedOver = tried[0]
 		}
-		return &Server{DSN: f.localDSN, Source: FromLocalhost, DB: db}, nil
+		return srv, nil
 	}
 	tried = append(tried, "localhost:5432: "+err.Error())
 	ways := "  1. DATABASE_URL=postgres://user:pass@host:5432/db (a user that may CREATE DATABASE and CREATE ROLE);\n" +

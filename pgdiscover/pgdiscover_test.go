@@ -65,13 +65,16 @@ func TestFindOrder(t *testing.T) {
 		dsnName    string
 		wantSource Source
 		wantErr    []string
+		// passedOver: the server on localhost says why the throwaway
+		// cluster was not used.
+		passedOver bool
 	}{
 		{name: "DATABASE_URL wins", env: map[string]string{"DATABASE_URL": live.DSN}, start: mustNotStart, local: unreachableDSN,
 			wantSource: FromEnv},
 		{name: "throwaway cluster before localhost", start: startsLive, local: unreachableDSN, wantSource: FromEphemeral},
 		{name: "no-ephemeral env falls back to localhost", env: map[string]string{NoEphemeralEnv: "1"}, start: mustNotStart,
 			local: live.DSN, wantSource: FromLocalhost},
-		{name: "failed throwaway cluster falls back to localhost", start: startFails, local: live.DSN, wantSource: FromLocalhost},
+		{name: "failed throwaway cluster falls back to localhost", start: startFails, local: live.DSN, wantSource: FromLocalhost, passedOver: true},
 		{name: "a DSN option stands in for DATABASE_URL", env: map[string]string{"DATABASE_URL": unreachableDSN}, dsn: live.DSN, start: mustNotStart,
 			local: unreachableDSN, wantSource: FromEnv},
 		{name: "an unreachable DSN option is named", dsn: unreachableDSN, dsnName: "--database-url", start: mustNotStart, local: live.DSN,
@@ -105,6 +108,7 @@ func TestFindOrder(t *testing.T) {
 			defer got.Close()
 			assert.Equal(t, c.wantSource, got.Source)
 			assert.Equal(t, c.wantSource == FromEphemeral, got.Ephemeral())
+			assert.Equal(t, c.passedOver, got.PassedOver != "", "PassedOver: %q", got.PassedOver)
 			assert.NoError(t, got.DB.PingContext(ctx))
 		})
 	}

@@ -244,6 +244,9 @@ func scratchDatabase(ctx context.Context, out io.Writer) (dsn string, cleanup fu
 	if err != nil {
 		return "", nil, err
 	}
+	if srv.PassedOver != "" {
+		fmt.Fprintf(out, "Using the server on localhost:5432 (no throwaway cluster: %s).\n", srv.PassedOver)
+	}
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	name := "customdata_hello_" + hex.EncodeToString(b)

@@ -17,6 +17,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -240,6 +241,10 @@ func server(ctx context.Context) (*resolved, error) {
 		srv, err := pgdiscover.Find(ctx)
 		if err == nil {
 			serverVal = &resolved{Server: srv, templates: map[string]string{}}
+			if srv.PassedOver != "" {
+				// Say once why the tests use the shared server.
+				fmt.Fprintf(os.Stderr, "customdata: using the server on localhost:5432: %s\n", srv.PassedOver)
+			}
 		}
 		serverErr = err
 		serverDone = true
