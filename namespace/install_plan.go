@@ -22,12 +22,14 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/canvas-sdk-go/customdata/custommodel"
 	"github.com/canvas-sdk-go/customdata/internal/pgxconn"
+	"github.com/canvas-sdk-go/customdata/internal/sqlident"
 	"github.com/canvas-sdk-go/customdata/internal/systables"
 	"github.com/canvas-sdk-go/customdata/manifest"
 )
@@ -78,6 +80,9 @@ type installPlan struct {
 	ddl      []string
 	renames  []custommodel.IndexRename
 	supplied *Keys
+	// made is the last attempt's Installation once it creates the
+	// namespace, for createdAnyway.
+	made *Installation
 }
 
 // installPipelined runs the install on a pgx connection of the admin pool.
@@ -104,10 +109,35 @@ func (m *Manager) installPipelined(ctx context.Context, pl *installPlan) (inst *
 	if !ok {
 		return nil, false, nil
 	}
+	if err != nil && m.createdAnyway(ctx, pl.made, err) {
+		return pl.made, true, nil
+	}
 	if err != nil {
 		return nil, true, m.lockTimeout(pl.ns, err)
 	}
 	return inst, true, nil
+}
+
+// createdAnyway reports whether an install that creates its namespace
+// committed although its connection failed after the COMMIT was sent (the
+// server's answer was lost, or the session was ended just after): then the
+// keys it made are the namespace's, and returning the error would lose
+// them. The keys' digests are random, so finding the read_write one is
+// proof; a refusal by PostgreSQL (the transaction rolled back) is not
+// looked into.
+func (m *Manager) createdAnyway(ctx context.Context, inst *Installation, err error) bool {
+	var pgErr *pgconn.PgError
+	if inst == nil || !inst.Created || inst.Keys == nil || ctx.Err() != nil ||
+		(errors.As(err, &pgErr) && !strings.HasPrefix(pgErr.Code, "57")) {
+		return false
+	}
+	var found bool
+	q := "SELECT EXISTS (SELECT 1 FROM " + sqlident.Quote(inst.Namespace, systables.NamespaceAuth) +
+		" WHERE key_hash = $1 AND access_level = $2)"
+	if m.admin.WithContext(ctx).Raw(q, hashKey(inst.Keys.ReadWrite), string(accessReadWrite)).Scan(&found).Error != nil {
+		return false // no such schema: nothing was created
+	}
+	return found
 }
 
 // installAttempt is one transaction of installPipelined. It leaves no
@@ -187,6 +217,7 @@ func (m *Manager) installAttempt(ctx context.Context, conn *pgconn.PgConn, pl *i
 		}
 		pre = append(pre, createNamespaceStmts(ns, keys, "created by the install of plugin "+p.Name)...)
 		inst.Created, inst.Keys = true, keys
+		pl.made = inst // kept should the answer to the COMMIT be lost (createdAnyway)
 	default:
 		if key == "" {
 			return nil, errKeyMissing(p.Name, ns, secret)

@@ -32,23 +32,7 @@ type byteProxy struct {
 // pointed at it.
 func newByteProxy(t *testing.T, dsn string) (*byteProxy, string) {
 	t.Helper()
-	u, err := url.Parse(dsn)
-	require.NoError(t, err)
-	// The server: a TCP host, or a socket directory in the host parameter
-	// (a throwaway cluster's DSN).
-	network, target := "tcp", u.Host
-	q := u.Query()
-	if dir := q.Get("host"); strings.HasPrefix(dir, "/") {
-		port := q.Get("port")
-		if port == "" {
-			port = "5432"
-		}
-		network, target = "unix", filepath.Join(dir, ".s.PGSQL."+port)
-		q.Del("host")
-		q.Del("port")
-		u.RawQuery = q.Encode()
-	}
-	require.NotEmpty(t, target, "a URL DSN with a TCP host or a socket directory")
+	u, network, target := proxyTarget(t, dsn)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	p := &byteProxy{ln: ln}
@@ -84,6 +68,30 @@ func newByteProxy(t *testing.T, dsn string) (*byteProxy, string) {
 	})
 	u.Host = ln.Addr().String()
 	return p, u.String()
+}
+
+// proxyTarget returns dsn's URL without its socket directory, and the
+// server's address: a TCP host, or the socket in the directory a throwaway
+// cluster's DSN names in its host parameter. A proxy listening on TCP then
+// stands in for the URL's host.
+func proxyTarget(t *testing.T, dsn string) (u *url.URL, network, addr string) {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	require.NoError(t, err)
+	network, addr = "tcp", u.Host
+	q := u.Query()
+	if dir := q.Get("host"); strings.HasPrefix(dir, "/") {
+		port := q.Get("port")
+		if port == "" {
+			port = "5432"
+		}
+		network, addr = "unix", filepath.Join(dir, ".s.PGSQL."+port)
+		q.Del("host")
+		q.Del("port")
+		u.RawQuery = q.Encode()
+	}
+	require.NotEmpty(t, addr, "a URL DSN with a TCP host or a socket directory")
+	return u, network, addr
 }
 
 // Sent returns the bytes clients have sent so far.
