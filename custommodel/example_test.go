@@ -136,3 +136,22 @@ func ExampleRegisterCallbacks() {
 		log.Fatal(err)
 	}
 }
+
+// ParseModels validates models once for a caller that needs their DDL,
+// index renames and catalog check together (an install): the same
+// statements as DDL.
+func ExampleParseModels() {
+	ms, err := custommodel.ParseModels("my_org__hello_custom_data", &NoteTag{}, &CustomNote{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	same, err := custommodel.DDL("my_org__hello_custom_data", &NoteTag{}, &CustomNote{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(strings.Join(ms.DDL(), "\n") == strings.Join(same, "\n"))
+	fmt.Println(len(ms.IndexRenames()), "index renames for a model without indexes")
+	// Output:
+	// true
+	// 0 index renames for a model without indexes
+}
