@@ -129,12 +129,17 @@ func Create(ctx context.Context, cfg Config) (_ *Database, err error) {
 		return nil, err
 	}
 	name := "customdata_t_" + randomHex(8)
+	// Marked as this process's before it exists: a DropKept running
+	// meanwhile (a test of it) must not take it for a kept one.
+	open.Store(name, struct{}{})
 	if _, err := srv.DB.ExecContext(ctx, "CREATE DATABASE "+sqlident.Quote(name)+" TEMPLATE "+sqlident.Quote(tpl)); err != nil {
+		open.Delete(name)
 		return nil, fmt.Errorf("testdb: create database %q from template %q: %w", name, tpl, err)
 	}
 	defer func() {
 		if err != nil { // do not leave the new database behind
 			_, _ = srv.DB.ExecContext(context.WithoutCancel(ctx), "DROP DATABASE IF EXISTS "+sqlident.Quote(name)+" WITH (FORCE)")
+			open.Delete(name)
 		}
 	}()
 	var oid uint32
@@ -149,7 +154,6 @@ func Create(ctx context.Context, cfg Config) (_ *Database, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("testdb: open database %q: %w", name, err)
 	}
-	open.Store(name, struct{}{})
 	return &Database{Name: name, DSN: dsn, OID: oid, DB: db}, nil
 }
 
