@@ -5,9 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"net"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -21,6 +19,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/canvas-sdk-go/customdata/internal/pgproxy"
 	"github.com/canvas-sdk-go/customdata/internal/scope"
 	"github.com/canvas-sdk-go/customdata/internal/testdb"
 )
@@ -382,69 +381,6 @@ func TestFastPathLeavesPointerEmbeddedModelsToGORM(t *testing.T) {
 	assert.False(t, created)
 }
 
-// answerDropper forwards connections to a PostgreSQL server; armed, it
-// lets the next client message that contains marker through and then
-// closes the connection instead of passing on the server's answer: the
-// statement ran (and committed), the client never hears of it.
-type answerDropper struct {
-	armed  atomic.Bool
-	marker []byte
-}
-
-func (p *answerDropper) serve(ln net.Listener, network, addr string) {
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		s, err := net.Dial(network, addr)
-		if err != nil {
-			_ = c.Close()
-			continue
-		}
-		var drop atomic.Bool
-		go func() {
-			buf := make([]byte, 64<<10)
-			for {
-				n, err := c.Read(buf)
-				if n > 0 && p.armed.Load() && bytes.Contains(buf[:n], p.marker) {
-					p.armed.Store(false)
-					drop.Store(true)
-				}
-				if n > 0 {
-					if _, err := s.Write(buf[:n]); err != nil {
-						return
-					}
-				}
-				if err != nil {
-					_ = s.Close()
-					return
-				}
-			}
-		}()
-		go func() {
-			buf := make([]byte, 64<<10)
-			for {
-				n, err := s.Read(buf)
-				if n > 0 && drop.Load() {
-					_ = c.Close()
-					_ = s.Close()
-					return
-				}
-				if n > 0 {
-					if _, err := c.Write(buf[:n]); err != nil {
-						return
-					}
-				}
-				if err != nil {
-					_ = c.Close()
-					return
-				}
-			}
-		}()
-	}
-}
-
 // TestFastPathDoesNotResendAfterALostAnswer: when the connection fails
 // after the statement was sent, the call reports the failure; it does not
 // send the statement again (which would report a row this call created as
@@ -458,27 +394,35 @@ func TestFastPathDoesNotResendAfterALostAnswer(t *testing.T) {
 	for _, s := range mustDDL(t, ns, &fastRoom{}) {
 		require.NoError(t, d.DB.Exec(s).Error, s)
 	}
-	u, err := url.Parse(d.DSN)
-	require.NoError(t, err)
-	network, addr := "tcp", u.Host
-	q := u.Query()
-	if dir := q.Get("host"); strings.HasPrefix(dir, "/") { // a throwaway cluster's socket
-		port := q.Get("port")
-		if port == "" {
-			port = "5432"
+	// Armed, the proxy lets the next client write that holds the statement
+	// through, then closes the connection instead of passing on the
+	// server's answer: the statement ran (and committed), the client never
+	// hears of it.
+	var armed atomic.Bool
+	p, err := pgproxy.Start(d.DSN, func() pgproxy.Hooks {
+		var drop atomic.Bool
+		return pgproxy.Hooks{
+			FromClient: func(b []byte) {
+				if armed.Load() && bytes.Contains(b, []byte(`customdata_found`)) {
+					armed.Store(false)
+					drop.Store(true)
+				}
+			},
+			FromServer: func(b []byte) ([]byte, bool) {
+				if drop.Load() {
+					return nil, true
+				}
+				return b, false
+			},
 		}
-		network, addr = "unix", filepath.Join(dir, ".s.PGSQL."+port)
-		q.Del("host")
-		q.Del("port")
-	}
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = p.Close() })
+	u, err := url.Parse(p.DSN())
+	require.NoError(t, err)
+	q := u.Query()
 	q.Set("default_query_exec_mode", "exec") // the statement's text goes with each call
 	u.RawQuery = q.Encode()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = ln.Close() })
-	p := &answerDropper{marker: []byte(`customdata_found`)}
-	go p.serve(ln, network, addr)
-	u.Host = ln.Addr().String()
 
 	sqlDB, err := sql.Open("pgx", u.String())
 	require.NoError(t, err)
@@ -487,7 +431,7 @@ func TestFastPathDoesNotResendAfterALostAnswer(t *testing.T) {
 	db, err := scope.Open(sqlDB, ns, scope.Options{})
 	require.NoError(t, err)
 
-	p.armed.Store(true)
+	armed.Store(true)
 	_, created, err := GetOrCreate(ctx, db, Lookup{"name": "lost"}, &fastRoom{Score: 1})
 	require.Error(t, err, "the answer was lost: the call cannot know whether it created the row")
 	assert.False(t, created)

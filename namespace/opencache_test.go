@@ -1,12 +1,6 @@
 package namespace_test
 
 import (
-	"io"
-	"net"
-	"net/url"
-	"path/filepath"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,100 +8,29 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/canvas-sdk-go/customdata/internal/pgproxy"
 	"github.com/canvas-sdk-go/customdata/namespace"
 )
 
-// byteProxy forwards TCP connections to a PostgreSQL server and counts the
-// bytes clients send: a Manager behind it that sends nothing makes no
-// round trip.
-type byteProxy struct {
-	ln   net.Listener
-	sent atomic.Int64
-	wg   sync.WaitGroup
-	mu   sync.Mutex
-	cs   []net.Conn
-}
+// byteProxy counts the bytes clients send through a proxy to the server: a
+// Manager behind it that sends nothing makes no round trip.
+type byteProxy struct{ sent atomic.Int64 }
 
 // newByteProxy starts a proxy to dsn's server and returns it with dsn
 // pointed at it.
 func newByteProxy(t *testing.T, dsn string) (*byteProxy, string) {
 	t.Helper()
-	u, network, target := proxyTarget(t, dsn)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	p := &byteProxy{ln: ln}
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s, err := net.Dial(network, target)
-			if err != nil {
-				_ = c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.cs = append(p.cs, c, s)
-			p.mu.Unlock()
-			p.wg.Add(2)
-			go func() { defer p.wg.Done(); _, _ = io.Copy(s, countingReader{c, &p.sent}); _ = s.Close() }()
-			go func() { defer p.wg.Done(); _, _ = io.Copy(c, s); _ = c.Close() }()
-		}
-	}()
-	t.Cleanup(func() {
-		_ = ln.Close()
-		p.mu.Lock()
-		for _, c := range p.cs {
-			_ = c.Close()
-		}
-		p.mu.Unlock()
-		p.wg.Wait()
+	bp := &byteProxy{}
+	p, err := pgproxy.Start(dsn, func() pgproxy.Hooks {
+		return pgproxy.Hooks{FromClient: func(b []byte) { bp.sent.Add(int64(len(b))) }}
 	})
-	u.Host = ln.Addr().String()
-	return p, u.String()
-}
-
-// proxyTarget returns dsn's URL without its socket directory, and the
-// server's address: a TCP host, or the socket in the directory a throwaway
-// cluster's DSN names in its host parameter. A proxy listening on TCP then
-// stands in for the URL's host.
-func proxyTarget(t *testing.T, dsn string) (u *url.URL, network, addr string) {
-	t.Helper()
-	u, err := url.Parse(dsn)
 	require.NoError(t, err)
-	network, addr = "tcp", u.Host
-	q := u.Query()
-	if dir := q.Get("host"); strings.HasPrefix(dir, "/") {
-		port := q.Get("port")
-		if port == "" {
-			port = "5432"
-		}
-		network, addr = "unix", filepath.Join(dir, ".s.PGSQL."+port)
-		q.Del("host")
-		q.Del("port")
-		u.RawQuery = q.Encode()
-	}
-	require.NotEmpty(t, addr, "a URL DSN with a TCP host or a socket directory")
-	return u, network, addr
+	t.Cleanup(func() { _ = p.Close() })
+	return bp, p.DSN()
 }
 
 // Sent returns the bytes clients have sent so far.
 func (p *byteProxy) Sent() int64 { return p.sent.Load() }
-
-// countingReader adds what it reads to n as it reads it.
-type countingReader struct {
-	r io.Reader
-	n *atomic.Int64
-}
-
-func (c countingReader) Read(b []byte) (int, error) {
-	n, err := c.r.Read(b)
-	c.n.Add(int64(n))
-	return n, err
-}
 
 func TestOpenOfHeldPoolSendsNothing(t *testing.T) {
 	t.Parallel()
