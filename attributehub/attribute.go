@@ -131,17 +131,13 @@ func (h *Hub) SetAttributes(ctx context.Context, values map[string]any) error {
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	kinds := make([]int16, len(names))
-	texts := make([]string, len(names))
-	for r, n := range names {
-		e, err := encode(values[n])
-		if err != nil {
-			return fmt.Errorf("set attribute %q on hub %s: %w", n, h, err)
-		}
-		kinds[r], texts[r] = int16(e.kind), e.text
+	enc, err := h.encodeBatch(names, values)
+	if err != nil {
+		return err
 	}
+	kinds, texts := enc.kinds, enc.texts
 	if pool, ok := h.fastPool(ctx, true); ok {
-		err := h.setManyFast(ctx, pool, names, kinds, texts)
+		err := h.setManyFast(ctx, pool, enc)
 		if err != errFallback {
 			return wrapDB(err, "set %d attributes on hub %s", len(names), h)
 		}
@@ -175,6 +171,50 @@ func (h *Hub) SetAttributes(ctx context.Context, values map[string]any) error {
 		return wrapDB(err, "set %d attributes on hub %s", len(names), h)
 	}
 	return nil
+}
+
+// batch is the values of a SetAttributes call, encoded: kinds[r] and
+// texts[r] are those of names[r] (sorted). same is the kind all values
+// share, KindNull if they are of several kinds (or all nil); ints or bools
+// then hold the values of a KindInt or KindBool batch.
+type batch struct {
+	names []string
+	kinds []int16
+	texts []string
+	same  Kind
+	ints  []int64
+	bools []bool
+}
+
+// encodeBatch encodes values, in the order of names.
+func (h *Hub) encodeBatch(names []string, values map[string]any) (*batch, error) {
+	b := &batch{names: names, kinds: make([]int16, len(names)), texts: make([]string, len(names))}
+	for r, n := range names {
+		e, err := encode(values[n])
+		if err != nil {
+			return nil, fmt.Errorf("set attribute %q on hub %s: %w", n, h, err)
+		}
+		b.kinds[r], b.texts[r] = int16(e.kind), e.text
+		switch {
+		case r == 0:
+			b.same = e.kind
+		case e.kind != b.same:
+			b.same, b.ints, b.bools = KindNull, nil, nil
+		}
+		switch {
+		case b.same == KindInt && e.kind == KindInt:
+			if b.ints == nil {
+				b.ints = make([]int64, len(names))
+			}
+			b.ints[r] = e.i
+		case b.same == KindBool && e.kind == KindBool:
+			if b.bools == nil {
+				b.bools = make([]bool, len(names))
+			}
+			b.bools[r] = e.b
+		}
+	}
+	return b, nil
 }
 
 func dims(n int) []pgtype.ArrayDimension {

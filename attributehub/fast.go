@@ -50,6 +50,10 @@ type queries struct {
 	// setMany upserts many: $1 hub_id, $2 names (text[]), $3 kinds
 	// (int2[]), $4 the values' text (text[]).
 	setMany string
+	// setSame[k] upserts many values all of kind k: $1 hub_id, $2 names
+	// (text[]), $3 the values: bigint[] (KindInt), boolean[] (KindBool) or
+	// their text (text[]) cast to the column's type.
+	setSame [len(valueColumns) + 1]string
 	// get reads one attribute: $1 hub_id, $2 name.
 	get string
 	// all reads every attribute of a hub: $1 hub_id.
@@ -71,15 +75,28 @@ func queriesFor(hub, attr string) *queries {
 	for k := range q.set {
 		var b strings.Builder
 		b.WriteString("INSERT INTO " + attr + " (" + columnList + ") VALUES ($1, $2")
-		for i, c := range valueColumns {
+		for i := range valueColumns {
 			if Kind(i+1) == Kind(k) {
-				b.WriteString(", CAST($3 AS text)::" + c.sqlType)
+				b.WriteString(", " + boundValue(Kind(k), "$3"))
 			} else {
 				b.WriteString(", NULL")
 			}
 		}
 		b.WriteString(")" + upsertTail)
 		q.set[k] = b.String()
+	}
+	for k := KindText; int(k) < len(q.setSame); k++ {
+		var b strings.Builder
+		b.WriteString("INSERT INTO " + attr + " (" + columnList + ") SELECT CAST($1 AS bigint), u.n")
+		for i := range valueColumns {
+			if Kind(i+1) == k {
+				b.WriteString(", u.v::" + valueColumns[i].sqlType)
+			} else {
+				b.WriteString(", NULL")
+			}
+		}
+		b.WriteString(" FROM unnest(CAST($2 AS text[]), CAST($3 AS " + boundType(k) + "[])) AS u(n, v)" + upsertTail)
+		q.setSame[k] = b.String()
 	}
 	var b strings.Builder
 	b.WriteString("INSERT INTO " + attr + " (" + columnList + ") SELECT CAST($1 AS bigint), u.n")
@@ -95,6 +112,37 @@ func queriesFor(hub, attr string) *queries {
 	q.lookup = `SELECT dbid FROM ` + hub + ` WHERE type = $1 AND id = $2`
 	actual, _ := queryCache.LoadOrStore(attr, q)
 	return actual.(*queries)
+}
+
+// boundType is the type a value of kind k is sent as on the hot paths:
+// integers and booleans in binary, as bigint and boolean; every other kind
+// as its text, which the statement casts to the column's type.
+func boundType(k Kind) string {
+	switch k {
+	case KindInt, KindBool:
+		return valueColumns[k-1].sqlType
+	}
+	return "text"
+}
+
+// boundValue is the SQL of parameter p holding a value of kind k, typed as
+// k's column.
+func boundValue(k Kind, p string) string {
+	if t := boundType(k); t != "text" {
+		return "CAST(" + p + " AS " + t + ")"
+	}
+	return "CAST(" + p + " AS text)::" + valueColumns[k-1].sqlType
+}
+
+// boundArg is the argument of a value e for boundValue.
+func boundArg(e encoded) any {
+	switch e.kind {
+	case KindInt:
+		return e.i
+	case KindBool:
+		return e.b
+	}
+	return e.text
 }
 
 // fastPool returns the pool to run a hot-path statement of h on, or false
@@ -169,12 +217,18 @@ func (h *Hub) setFast(ctx context.Context, pool *sql.DB, name string, e encoded)
 	if logged {
 		begin = time.Now()
 	}
-	var tag pgconn.CommandTag
+	var (
+		tag pgconn.CommandTag
+		arg any
+	)
+	if e.kind != KindNull {
+		arg = boundArg(e)
+	}
 	err := h.runFast(ctx, pool, func(c *pgx.Conn) (err error) {
 		if e.kind == KindNull {
 			tag, err = c.Exec(ctx, query, h.DBID, name)
 		} else {
-			tag, err = c.Exec(ctx, query, h.DBID, name, e.text)
+			tag, err = c.Exec(ctx, query, h.DBID, name, arg)
 		}
 		return err
 	})
@@ -182,16 +236,26 @@ func (h *Hub) setFast(ctx context.Context, pool *sql.DB, name string, e encoded)
 		if e.kind == KindNull {
 			h.trace(ctx, begin, query, tag.RowsAffected(), err, h.DBID, name)
 		} else {
-			h.trace(ctx, begin, query, tag.RowsAffected(), err, h.DBID, name, e.text)
+			h.trace(ctx, begin, query, tag.RowsAffected(), err, h.DBID, name, arg)
 		}
 	}
 	return err
 }
 
-// setManyFast is SetAttributes' fast path: names sorted, kinds[i] and
-// texts[i] the encoded value of names[i].
-func (h *Hub) setManyFast(ctx context.Context, pool *sql.DB, names []string, kinds []int16, texts []string) error {
-	query := h.t.q.setMany
+// setManyFast is SetAttributes' fast path. Values all of one kind are
+// sent as one array of that kind (setSame); others as their kinds and
+// texts (setMany).
+func (h *Hub) setManyFast(ctx context.Context, pool *sql.DB, b *batch) error {
+	query, args := h.t.q.setMany, []any{h.DBID, b.names, b.kinds, b.texts}
+	switch k := b.same; k {
+	case KindNull: // mixed kinds, or all nil
+	case KindInt:
+		query, args = h.t.q.setSame[k], []any{h.DBID, b.names, b.ints}
+	case KindBool:
+		query, args = h.t.q.setSame[k], []any{h.DBID, b.names, b.bools}
+	default:
+		query, args = h.t.q.setSame[k], []any{h.DBID, b.names, b.texts}
+	}
 	logged := !h.discardLogger()
 	var begin time.Time
 	if logged {
@@ -199,11 +263,11 @@ func (h *Hub) setManyFast(ctx context.Context, pool *sql.DB, names []string, kin
 	}
 	var tag pgconn.CommandTag
 	err := h.runFast(ctx, pool, func(c *pgx.Conn) (err error) {
-		tag, err = c.Exec(ctx, query, h.DBID, names, kinds, texts)
+		tag, err = c.Exec(ctx, query, args...)
 		return err
 	})
 	if logged && err != errFallback {
-		h.trace(ctx, begin, query, tag.RowsAffected(), err, h.DBID, names, kinds, texts)
+		h.trace(ctx, begin, query, tag.RowsAffected(), err, args...)
 	}
 	return err
 }

@@ -3,6 +3,7 @@ package attributehub_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -189,6 +190,61 @@ func TestFastPathLogs(t *testing.T) {
 	assert.Contains(t, lg.sqls[2], "unnest")
 	assert.Contains(t, lg.sqls[3], "'greeting'")
 	assert.True(t, strings.HasPrefix(lg.sqls[4], "SELECT a.name"), lg.sqls[4])
+}
+
+// TestSetAttributesOfOneKind: a SetAttributes whose values are all of one
+// kind sends them as one array of that kind (bigint[] for integers,
+// boolean[] for booleans, text cast per column for the others; all nil
+// takes the general statement), and what
+// it stores reads back as the values of a mixed batch do, outside a
+// transaction and in one.
+func TestSetAttributesOfOneKind(t *testing.T) {
+	t.Parallel()
+	db, _ := newDB(t)
+	ctx := context.Background()
+	byKind := map[attributehub.Kind][]roundTripCase{}
+	for _, c := range roundTripCases() {
+		byKind[c.kind] = append(byKind[c.kind], c)
+	}
+	arrayOf := map[attributehub.Kind]string{attributehub.KindInt: "bigint[]", attributehub.KindBool: "boolean[]"}
+	for kind, cases := range byKind {
+		in := map[string]any{}
+		for _, c := range cases {
+			in[c.name] = c.in
+		}
+		for _, inTx := range []bool{false, true} {
+			lg := &traceLog{Interface: logger.Discard}
+			ldb := db.Session(&gorm.Session{Logger: lg})
+			id := fmt.Sprintf("%s tx=%v", kind, inTx)
+			write := func(db *gorm.DB) error {
+				h, err := attributehub.Create(ctx, db, "one kind", id)
+				require.NoError(t, err)
+				return h.SetAttributes(ctx, in)
+			}
+			if inTx {
+				require.NoError(t, ldb.Transaction(write), id)
+			} else {
+				require.NoError(t, write(ldb), id)
+				lg.mu.Lock()
+				sent := lg.sqls[len(lg.sqls)-1]
+				lg.mu.Unlock()
+				if kind != attributehub.KindNull { // all nil: the general statement
+					assert.NotContains(t, sent, "CASE", "%s: one array, no per-row kinds", id)
+				}
+				if a, ok := arrayOf[kind]; ok {
+					assert.Contains(t, sent, a, id)
+				}
+			}
+			h, err := attributehub.Get(ctx, db, "one kind", id)
+			require.NoError(t, err)
+			all, err := h.Attributes(ctx)
+			require.NoError(t, err)
+			require.Len(t, all, len(cases), id)
+			for _, c := range cases {
+				assertSameValue(t, c.want, all[c.name])
+			}
+		}
+	}
 }
 
 // TestUnreadableTimestamp: a timestamp infinity written by other code

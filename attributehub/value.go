@@ -105,6 +105,10 @@ type encoded struct {
 	// form; text is then the time truncated to microseconds, which is what
 	// the column stores.
 	fine string
+	// i is the value of a KindInt within int64 and b that of a KindBool,
+	// for statements that bind them as bigint or boolean.
+	i int64
+	b bool
 }
 
 var (
@@ -145,11 +149,11 @@ func encodeAs(v any, operand bool, depth int) (encoded, error) {
 	case string:
 		return encodeText(x, operand)
 	case bool:
-		return encoded{kind: KindBool, text: strconv.FormatBool(x)}, nil
+		return encoded{kind: KindBool, text: strconv.FormatBool(x), b: x}, nil
 	case int64:
-		return encoded{kind: KindInt, text: strconv.FormatInt(x, 10)}, nil
+		return encoded{kind: KindInt, text: strconv.FormatInt(x, 10), i: x}, nil
 	case int:
-		return encoded{kind: KindInt, text: strconv.Itoa(x)}, nil
+		return encoded{kind: KindInt, text: strconv.Itoa(x), i: int64(x)}, nil
 	case float64:
 		return encodeFloat(x, 64, operand)
 	case decimal.Decimal:
@@ -187,15 +191,17 @@ func encodeAs(v any, operand bool, depth int) (encoded, error) {
 	case reflect.String:
 		return encodeText(rv.String(), operand)
 	case reflect.Bool:
-		return encoded{kind: KindBool, text: strconv.FormatBool(rv.Bool())}, nil
+		return encoded{kind: KindBool, text: strconv.FormatBool(rv.Bool()), b: rv.Bool()}, nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return encoded{kind: KindInt, text: strconv.FormatInt(rv.Int(), 10)}, nil
+		return encoded{kind: KindInt, text: strconv.FormatInt(rv.Int(), 10), i: rv.Int()}, nil
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		u := rv.Uint()
 		if u > math.MaxInt64 && !operand {
 			return encoded{}, invalid("integer %d is beyond the int_value column (bigint, at most %d)", u, int64(math.MaxInt64))
 		}
-		return encoded{kind: KindInt, text: strconv.FormatUint(u, 10)}, nil
+		// Beyond math.MaxInt64 (an operand only), i is not used: the
+		// operand's text is compared as numeric.
+		return encoded{kind: KindInt, text: strconv.FormatUint(u, 10), i: int64(u)}, nil
 	case reflect.Float32:
 		return encodeFloat(rv.Float(), 32, operand)
 	case reflect.Float64:
