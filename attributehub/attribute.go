@@ -86,6 +86,9 @@ func (h *Hub) SetAttribute(ctx context.Context, name string, value any) error {
 	}
 	if pool, ok := h.fastPool(ctx, true); ok {
 		err := h.setFast(ctx, pool, name, e)
+		if err == nil {
+			return nil // without building wrapDB's arguments
+		}
 		if err != errFallback {
 			return wrapDB(err, "set attribute %q on hub %s", name, h)
 		}
@@ -138,6 +141,9 @@ func (h *Hub) SetAttributes(ctx context.Context, values map[string]any) error {
 	kinds, texts := enc.kinds, enc.texts
 	if pool, ok := h.fastPool(ctx, true); ok {
 		err := h.setManyFast(ctx, pool, enc)
+		if err == nil {
+			return nil
+		}
 		if err != errFallback {
 			return wrapDB(err, "set %d attributes on hub %s", len(names), h)
 		}

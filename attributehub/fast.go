@@ -14,6 +14,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/canvas-sdk-go/customdata/internal/pgxconn"
+	"github.com/canvas-sdk-go/customdata/internal/scope"
 )
 
 // The hot paths (SetAttribute, GetAttribute, SetAttributes, Attributes, and
@@ -26,8 +27,9 @@ import (
 //   - in a transaction, or on a DB that is not a plain database/sql pool of
 //     pgx connections (GORM's PrepareStmt, another driver);
 //   - on a DB that carries an error (a closed handle's) or is in DryRun;
-//   - for writes, on a DB whose GORM callbacks refuse raw Execs (a namespace
-//     read handle's), so that the write is refused before any round trip;
+//   - for writes, on a DB marked as one whose GORM callbacks refuse writes
+//     (a namespace read handle's, scope.MarkReadOnly), so that the write is
+//     refused before any round trip;
 //   - to repeat a call whose statement PostgreSQL refused for lack of
 //     privilege or a changed schema (nothing was written; see
 //     fallbackCode), so that its error is GORM's, with the translations GORM
@@ -36,11 +38,6 @@ import (
 // GORM callbacks other than these are not run for a fast-path call;
 // statements are still given to the DB's logger (Logger.Trace) unless it is
 // logger.Discard.
-
-// denyExecCallback is the name of the GORM Raw callback with which the
-// namespace package refuses every raw Exec of a read handle before any round
-// trip. A DB that has it takes GORM's path for writes.
-const denyExecCallback = "customdata:deny_exec"
 
 // queries are the hot-path statements of one namespace, with $n placeholders.
 type queries struct {
@@ -152,7 +149,7 @@ func (h *Hub) fastPool(ctx context.Context, write bool) (*sql.DB, bool) {
 	if ctx == nil || h.t.q == nil || db.Error != nil || db.DryRun || db.Config == nil {
 		return nil, false
 	}
-	if write && db.Callback().Raw().Get(denyExecCallback) != nil {
+	if write && scope.ReadOnly(db) {
 		return nil, false
 	}
 	return pgxconn.Pool(db)
@@ -170,9 +167,10 @@ func (h *Hub) runFast(ctx context.Context, pool *sql.DB, f func(*pgx.Conn) error
 	if !ok {
 		return errFallback
 	}
-	var pg *pgconn.PgError
-	if err != nil && errors.As(err, &pg) && fallbackCode(pg.Code) {
-		return errFallback
+	if err != nil {
+		if pg := (*pgconn.PgError)(nil); errors.As(err, &pg) && fallbackCode(pg.Code) {
+			return errFallback
+		}
 	}
 	return err
 }

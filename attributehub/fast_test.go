@@ -326,9 +326,9 @@ func TestFastPathExecModes(t *testing.T) {
 	}
 }
 
-// TestDeniedWritesTakeGORMsPath: a DB whose GORM callbacks refuse raw Execs
-// (a namespace read handle's) refuses the hot-path writes before anything
-// is sent; its reads still run.
+// TestDeniedWritesTakeGORMsPath: a DB marked read-only (scope.MarkReadOnly)
+// whose GORM callbacks refuse raw Execs (a namespace read handle's) refuses
+// the hot-path writes before anything is sent; its reads still run.
 func TestDeniedWritesTakeGORMsPath(t *testing.T) {
 	t.Parallel()
 	db, _ := newDB(t)
@@ -337,9 +337,10 @@ func TestDeniedWritesTakeGORMsPath(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, h.SetAttribute(ctx, "a", 1))
 	errDenied := errors.New("denied by a callback")
-	require.NoError(t, db.Callback().Raw().Before("*").Register("customdata:deny_exec", func(tx *gorm.DB) {
+	require.NoError(t, db.Callback().Raw().Before("*").Register("test:deny_exec", func(tx *gorm.DB) {
 		_ = tx.AddError(errDenied)
 	}))
+	require.NoError(t, scope.MarkReadOnly(db))
 	sent := countStatements(t, db)
 	require.ErrorIs(t, h.SetAttribute(ctx, "a", 2), errDenied)
 	require.ErrorIs(t, h.SetAttributes(ctx, map[string]any{"a": 2}), errDenied)

@@ -438,6 +438,7 @@ func registerAccessCallbacks(db *gorm.DB, k poolKey) error {
 			}
 		}
 		regs := []error{
+			scope.MarkReadOnly(db),
 			cb.Query().Before("*").Register("customdata:deny_write_query", denyWriteQuery),
 			cb.Create().Before("*").Register("customdata:deny_create", deny("create rows")),
 			cb.Update().Before("*").Register("customdata:deny_update", deny("update rows")),

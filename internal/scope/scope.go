@@ -96,3 +96,31 @@ func Namespace(db *gorm.DB) (string, error) {
 	}
 	return "", ErrNotScoped
 }
+
+// readOnlyPlugin marks a DB whose GORM callbacks refuse every write (a
+// namespace read handle's). It is a GORM plugin only to live in the DB's
+// Config.Plugins map, which every session of the DB shares: looking it up
+// costs one map read, and sessions made from the DB carry it.
+type readOnlyPlugin struct{}
+
+const readOnlyName = "customdata:read_only"
+
+// Name implements gorm.Plugin.
+func (readOnlyPlugin) Name() string { return readOnlyName }
+
+// Initialize implements gorm.Plugin.
+func (readOnlyPlugin) Initialize(*gorm.DB) error { return nil }
+
+// MarkReadOnly records on db, and every session made from it, that its
+// GORM callbacks refuse writes, so that code that would send a write
+// around GORM (the SDK's hot paths) sends it through GORM instead.
+func MarkReadOnly(db *gorm.DB) error { return db.Use(readOnlyPlugin{}) }
+
+// ReadOnly reports whether MarkReadOnly marked db.
+func ReadOnly(db *gorm.DB) bool {
+	if db == nil || db.Config == nil {
+		return false
+	}
+	_, ok := db.Config.Plugins[readOnlyName]
+	return ok
+}
