@@ -108,6 +108,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	quiet := fs.Bool("q", false, "no progress lines on stderr")
 	statements := fs.Bool("statements", false, "list the statements of a first install, a re-install and a cached Open by shape, and run nothing else")
 	render := fs.String("render", "", "print the table of a report saved with -json, and run nothing")
+	clientCPU := fs.String("client-cpu", "auto", "keep the bench on one CPU, with GOMAXPROCS 1, so that its threads do not move onto the server's cores: a CPU number, auto (the last CPU, on Linux with more than one; not with -quick) or none")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -166,6 +167,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !*quiet {
 		cfg.Log = stderr
 	}
+	if cfg.ClientCPU, err = pinClient(*clientCPU, *quick); err != nil {
+		fmt.Fprintf(stderr, "customdata-bench: -client-cpu: %v\n", err)
+		return 2
+	}
 	start := time.Now()
 	rep, err := bench.Run(ctx, cfg)
 	if err != nil {
@@ -216,4 +221,30 @@ func renderReport(path string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// pinClient applies -client-cpu and says where the bench runs: "CPU n", or
+// "any" when it was not pinned.
+func pinClient(flag string, quick bool) (string, error) {
+	var cpu int
+	switch flag {
+	case "none":
+		return "any", nil
+	case "auto":
+		c, ok := bench.PinnableCPU()
+		if !ok || quick {
+			return "any", nil
+		}
+		cpu = c
+	default:
+		c, err := strconv.Atoi(flag)
+		if err != nil || c < 0 {
+			return "", fmt.Errorf("%q: want a CPU number, auto or none", flag)
+		}
+		cpu = c
+	}
+	if err := bench.PinClient(cpu); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("CPU %d", cpu), nil
 }

@@ -92,6 +92,7 @@ func TestQuickRun(t *testing.T) {
 	assert.Equal(t, "on", rep.Server.SynchronousCommit)
 	assert.NotEmpty(t, rep.Server.Version)
 	assert.Equal(t, 2, rep.Config.Rounds)
+	assert.Equal(t, "any", rep.Machine.ClientCPU, "-quick does not pin the bench to a CPU")
 
 	var table bytes.Buffer
 	require.NoError(t, rep.WriteTable(&table))
@@ -130,6 +131,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-install-models", "101"}, 1, "install of 101 models"},
 		{[]string{"-growth", "100,10"}, 1, "growth sizes must ascend"},
 		{[]string{"-render", "/nonexistent/report.json"}, 1, "no such file"},
+		{[]string{"-client-cpu", "last"}, 2, `-client-cpu: "last": want a CPU number, auto or none`},
+		{[]string{"-client-cpu", "-1"}, 2, `"-1": want a CPU number`},
+		{[]string{"-client-cpu", "100000"}, 2, "pin to CPU 100000"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			var out, errOut bytes.Buffer

@@ -32,6 +32,9 @@ type Machine struct {
 	CPUs      int    `json:"cpus"`
 	CPUModel  string `json:"cpu_model"`
 	GoVersion string `json:"go_version"`
+	// ClientCPU says where the bench ran: "CPU n" when it was pinned to
+	// one CPU (PinClient), else "any".
+	ClientCPU string `json:"client_cpu,omitempty"`
 }
 
 // Server describes the PostgreSQL server.
@@ -136,8 +139,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if r.LoadStart != "" {
 		load = "load " + r.LoadStart + " at start, " + r.Load + " at end"
 	}
-	fmt.Fprintf(w, "client: %s/%s, %d CPUs (%s), %s; %s\n",
-		r.Machine.OS, r.Machine.Arch, r.Machine.CPUs, r.Machine.CPUModel, r.Machine.GoVersion, load)
+	pinned := ""
+	if r.Machine.ClientCPU != "" {
+		pinned = ", bench on " + r.Machine.ClientCPU
+	}
+	fmt.Fprintf(w, "client: %s/%s, %d CPUs (%s)%s, %s; %s\n",
+		r.Machine.OS, r.Machine.Arch, r.Machine.CPUs, r.Machine.CPUModel, pinned, r.Machine.GoVersion, load)
 	fmt.Fprintf(w, "server: PostgreSQL %s (%s), fsync %s, synchronous_commit %s (server default %s)\n",
 		r.Server.Version, r.Server.Source, r.Server.Fsync, r.Server.SynchronousCommit, r.Server.ServerSynchronousCommit)
 	fmt.Fprintf(w, "rounds %d x %.3f s per variant (first installs: %d rounds of one call), round trips over %d calls, pool %d\n\n",

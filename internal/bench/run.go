@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/canvas-sdk-go/customdata/internal/testdb"
 )
 
@@ -49,6 +51,9 @@ type Config struct {
 	// CPUProfile, if set, is where a CPU profile of the measured rounds is
 	// written.
 	CPUProfile string
+	// ClientCPU is reported as the Machine's: where the caller let the
+	// bench run (see PinClient).
+	ClientCPU string
 	// Log receives progress lines; nil is silent.
 	Log io.Writer
 }
@@ -106,6 +111,7 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 	}
 	start := time.Now()
 	rep = &Report{Started: start.UTC(), Machine: machine(), Config: reportConfig(cfg), LoadStart: loadAverage()}
+	rep.Machine.ClientCPU = cfg.ClientCPU
 	_, rep.Server.Source, _ = testdb.ServerDSN(ctx)
 	cfg.logf("bench: making the database (%s)", rep.Server.Source)
 	e, err := newEnv(ctx, cfg)
@@ -153,6 +159,9 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 				return nil, err
 			}
 		}
+		if err := settle(ctx, e); err != nil {
+			return nil, fmt.Errorf("bench: %s: %w", op.fullName(), err)
+		}
 		res, err := runOp(ctx, e, op)
 		if err != nil {
 			return nil, fmt.Errorf("bench: %s: %w", op.fullName(), err)
@@ -162,6 +171,25 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 	rep.Load = loadAverage()
 	rep.Seconds = time.Since(start).Seconds()
 	return rep, nil
+}
+
+// settle gives each operation the same start, whatever the one before it
+// left: VACUUM removes the dead rows earlier updates left (which a read
+// would otherwise step over, and whichever variant runs first would
+// prune), and CHECKPOINT writes out the dirty pages, so that neither falls
+// inside the measured rounds of the next operation. CHECKPOINT needs a
+// superuser or pg_checkpoint; without the privilege, it is skipped.
+func settle(ctx context.Context, e *env) error {
+	if _, err := e.direct.conn.Exec(ctx, "VACUUM"); err != nil {
+		return fmt.Errorf("vacuum: %w", err)
+	}
+	if _, err := e.direct.conn.Exec(ctx, "CHECKPOINT"); err != nil {
+		if pg := (*pgconn.PgError)(nil); errors.As(err, &pg) && pg.Code == "42501" {
+			return nil
+		}
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return nil
 }
 
 // fullName names the operation with its goroutines, rows or models.
