@@ -39,7 +39,11 @@
 // pool (same pool, role, session settings and exec mode), with a statement
 // built once per namespace, prepared once per connection, and values
 // scanned straight into Go values: each costs one round trip and about what
-// the same statement costs written by hand with pgx. They run through GORM,
+// the same statement costs written by hand with pgx. Integers and booleans
+// are sent in binary as bigint and boolean, other values as text cast to
+// their column's type; SetAttributes whose values are all of one kind sends
+// them as one array of that kind (bigint[] for integers), a mix as names,
+// kinds and texts. They run through GORM,
 // as every other call does, on a hub of a transaction's DB (they then take
 // part in the transaction), on a DB that carries an error or is in DryRun
 // mode, on a DB that is not a database/sql pool of pgx connections (GORM's
