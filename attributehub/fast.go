@@ -13,8 +13,11 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm/logger"
 
+	"github.com/canvas-sdk-go/customdata/internal/nscache"
 	"github.com/canvas-sdk-go/customdata/internal/pgxconn"
 	"github.com/canvas-sdk-go/customdata/internal/scope"
+	"github.com/canvas-sdk-go/customdata/internal/sqlident"
+	"github.com/canvas-sdk-go/customdata/internal/systables"
 )
 
 // The hot paths (SetAttribute, GetAttribute, SetAttributes, Attributes, and
@@ -60,7 +63,14 @@ type queries struct {
 }
 
 // queryCache maps a quoted custom_attribute table name to its *queries.
+// A namespace's entry goes when the namespace is dropped (nscache).
 var queryCache sync.Map
+
+func init() {
+	nscache.OnForget(func(ns string) {
+		queryCache.Delete(sqlident.Quote(ns, systables.CustomAttribute))
+	})
+}
 
 // queriesFor returns the statements of the namespace whose tables are hub
 // and attr (quoted, schema-qualified), building them on first use.

@@ -21,6 +21,7 @@ import (
 	"gorm.io/gorm/logger"
 	"gorm.io/gorm/schema"
 
+	"github.com/canvas-sdk-go/customdata/internal/nscache"
 	"github.com/canvas-sdk-go/customdata/internal/pgxconn"
 	"github.com/canvas-sdk-go/customdata/internal/scope"
 	"github.com/canvas-sdk-go/customdata/internal/sqlident"
@@ -154,6 +155,25 @@ func (st *fastStmt) hitsFirst() bool { return st.hits.Load() > 0 }
 // fastModels caches fastModel per model type (reflect.Type -> *fastModel).
 // It grows with the program's model types, not with its handles.
 var fastModels sync.Map
+
+func init() { nscache.OnForget(forgetStatements) }
+
+// forgetStatements drops the statements built for namespace ns, which this
+// process dropped: the models stay, their statements of other namespaces
+// too.
+func forgetStatements(ns string) {
+	fastModels.Range(func(_, v any) bool {
+		fm := v.(*fastModel)
+		fm.mu.Lock()
+		for k := range fm.stmts {
+			if k.ns == ns {
+				delete(fm.stmts, k)
+			}
+		}
+		fm.mu.Unlock()
+		return true
+	})
+}
 
 // fastSchemas is the schema cache of the fast path's own parses.
 var fastSchemas sync.Map

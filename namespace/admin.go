@@ -9,6 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/canvas-sdk-go/customdata/internal/nscache"
 	"github.com/canvas-sdk-go/customdata/internal/pgrole"
 	"github.com/canvas-sdk-go/customdata/internal/sqlident"
 	"github.com/canvas-sdk-go/customdata/internal/systables"
@@ -189,6 +190,7 @@ func (m *Manager) Drop(ctx context.Context, name string, opts DestructiveOptions
 	})
 	if err == nil && plan.Applied {
 		m.closePools(name, errDropped)
+		nscache.Forget(name) // statements built for it, in this process
 	}
 	return plan, err
 }
