@@ -82,8 +82,9 @@ func (c *roleConnector) Connect(ctx context.Context) (driver.Conn, error) {
 			return conn, nil
 		}
 		_ = conn.Close()
-		// A failed check counts as tainted: the settings themselves (a
-		// 1ms statement_timeout, say) can make the check fail.
+		// A check that failed (an error of the admin connection) counts as
+		// tainted too: the reset then runs on that connection and reports
+		// the error if it persists.
 		lastErr = err
 		if err == nil {
 			lastErr = fmt.Errorf("role %s has settings of its own", c.role)
