@@ -31,8 +31,7 @@ import (
 //     would start with it. The connector finds such settings, has the admin
 //     reset them, and logs in again.
 //
-// It costs one query per new connection (on the admin connection), none
-// per statement.
+// It costs one query per new connection, none per statement.
 type roleConnector struct {
 	m    *Manager
 	k    poolKey
@@ -74,7 +73,7 @@ func (c *roleConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		tainted, err := c.m.roleHasSettings(ctx, c.role)
+		tainted, err := roleHasSettings(ctx, conn, c.role, c.m.roleSettings, c.m.superuser)
 		if err == nil && !tainted {
 			if sc, ok := conn.(*stdlib.Conn); ok && !c.m.noSessionGuard {
 				rememberSession(sc.Conn())
@@ -146,15 +145,17 @@ func isAuthFailure(err error) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == "28P01"
 }
 
-// roleHasSettings reports whether role carries settings that do not suit
-// the Manager (see roleSettingsDiffer). It asks on the admin connection,
-// after the new session has started (so the settings that session started
-// with are the ones read, or newer ones): the admin's session has the
-// catalog cached, where the new session's first statement would pay for
-// loading it (about 10 ms on a small machine, against well under one).
-func (m *Manager) roleHasSettings(ctx context.Context, role string) (bool, error) {
+// roleHasSettings reports whether the session's role carries settings
+// that do not suit a Manager whose own are expected (superuser: whether it
+// is one): see roleSettingsDiffer.
+func roleHasSettings(ctx context.Context, conn driver.Conn, role string, expected []string, superuser bool) (bool, error) {
+	sc, ok := conn.(*stdlib.Conn)
+	if !ok {
+		return false, fmt.Errorf("customdata: unexpected driver connection %T", conn)
+	}
 	var tainted bool
-	err := m.admin.WithContext(ctx).Raw(`SELECT `+roleSettingsDiffer, role, m.roleSettings, m.superuser).Row().Scan(&tainted)
+	err := sc.Conn().QueryRow(ctx, `SELECT `+roleSettingsDiffer,
+		role, expected, superuser).Scan(&tainted)
 	return tainted, err
 }
 
