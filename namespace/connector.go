@@ -81,9 +81,12 @@ func (c *roleConnector) Connect(ctx context.Context) (driver.Conn, error) {
 			return conn, nil
 		}
 		_ = conn.Close()
-		// A check that failed (an error of the admin connection) counts as
-		// tainted too: the reset then runs on that connection and reports
-		// the error if it persists.
+		// A failed check counts as tainted: the settings themselves (a
+		// statement_timeout of 1 ms, say, which as a plain number stricter
+		// than the Manager's would otherwise suit it) make the check fail.
+		// The check must therefore run in the new session, not on the
+		// admin connection, although that would save loading the catalog
+		// (about 10 ms per new connection on a small machine).
 		lastErr = err
 		if err == nil {
 			lastErr = fmt.Errorf("role %s has settings of its own", c.role)

@@ -137,6 +137,32 @@ func TestRoleSettingsCannotPoisonThePool(t *testing.T) {
 	assert.Equal(t, "off", readOnly)
 }
 
+// TestTinyPlainTimeoutCannotPoisonThePool: a statement_timeout written as
+// a plain number (1, that is 1 ms) is stricter than the Manager's, so the
+// settings check alone would let it stand; the check runs as the new
+// session's first statement, times out, and so the settings are reset. (A
+// check on the admin connection would pass it: see roleConnector.Connect.)
+func TestTinyPlainTimeoutCannotPoisonThePool(t *testing.T) {
+	t.Parallel()
+	m, _ := newManager(t)
+	keys := create(t, m, "acme__tiny")
+	rw, err := m.Open(ctx, "acme__tiny", keys.ReadWrite)
+	require.NoError(t, err)
+	sqlDB, err := rw.DB(ctx).DB()
+	require.NoError(t, err)
+	require.NoError(t, execSimple(sqlDB, "ALTER ROLE CURRENT_USER SET statement_timeout = 1"))
+
+	m2, err := namespace.NewManager(ctx, mustDSN(t, m)) // a new pool: a new session
+	require.NoError(t, err)
+	defer m2.Close()
+	rw2, err := m2.Open(ctx, "acme__tiny", keys.ReadWrite)
+	require.NoError(t, err)
+	require.NoError(t, rw2.DB(ctx).Exec("SELECT pg_sleep(0.02)").Error, "a 20 ms statement runs")
+	var timeout string
+	require.NoError(t, rw2.DB(ctx).Raw("SHOW statement_timeout").Scan(&timeout).Error)
+	assert.Equal(t, "30s", timeout)
+}
+
 // TestRotateKeysRenewsRolePasswords: a role password a plugin read from its
 // connection is as good as a key; rotation renews it and closes the handles.
 func TestRotateKeysRenewsRolePasswords(t *testing.T) {
