@@ -31,7 +31,7 @@ import (
 //     pgx connections (GORM's PrepareStmt, another driver);
 //   - on a DB that carries an error (a closed handle's) or is in DryRun;
 //   - for writes, on a DB marked as one whose GORM callbacks refuse writes
-//     (a namespace read handle's, scope.MarkReadOnly), so that the write is
+//     (a namespace read handle's, scope.Options.ReadOnly), so that the write is
 //     refused before any round trip;
 //   - to repeat a call whose statement PostgreSQL refused for lack of
 //     privilege or a changed schema (nothing was written; see

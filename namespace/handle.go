@@ -336,7 +336,7 @@ func (m *Manager) openPool(ctx context.Context, k poolKey) (*pool, error) {
 	if m.cfg.PoolIdleTimeout > 0 {
 		sqlDB.SetConnMaxIdleTime(m.cfg.PoolIdleTimeout)
 	}
-	db, err := scope.Open(sqlDB, k.ns, scope.Options{Logger: m.cfg.Logger})
+	db, err := scope.Open(sqlDB, k.ns, scope.Options{Logger: m.cfg.Logger, ReadOnly: k.access == accessRead})
 	if err == nil {
 		err = custommodel.RegisterCallbacks(db)
 	}
@@ -438,7 +438,6 @@ func registerAccessCallbacks(db *gorm.DB, k poolKey) error {
 			}
 		}
 		regs := []error{
-			scope.MarkReadOnly(db),
 			cb.Query().Before("*").Register("customdata:deny_write_query", denyWriteQuery),
 			cb.Create().Before("*").Register("customdata:deny_create", deny("create rows")),
 			cb.Update().Before("*").Register("customdata:deny_update", deny("update rows")),

@@ -167,7 +167,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !*quiet {
 		cfg.Log = stderr
 	}
-	if cfg.ClientCPU, err = pinClient(*clientCPU, *quick); err != nil {
+	if cfg.PinCPU, err = pinCPU(*clientCPU, *quick); err != nil {
 		fmt.Fprintf(stderr, "customdata-bench: -client-cpu: %v\n", err)
 		return 2
 	}
@@ -223,28 +223,24 @@ func renderReport(path string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// pinClient applies -client-cpu and says where the bench runs: "CPU n", or
-// "any" when it was not pinned.
-func pinClient(flag string, quick bool) (string, error) {
-	var cpu int
+// pinCPU reads -client-cpu: the CPU to keep the bench on, or -1 for none.
+func pinCPU(flag string, quick bool) (int, error) {
 	switch flag {
 	case "none":
-		return "any", nil
+		return -1, nil
 	case "auto":
 		c, ok := bench.PinnableCPU()
 		if !ok || quick {
-			return "any", nil
+			return -1, nil
 		}
-		cpu = c
-	default:
-		c, err := strconv.Atoi(flag)
-		if err != nil || c < 0 {
-			return "", fmt.Errorf("%q: want a CPU number, auto or none", flag)
-		}
-		cpu = c
+		return c, nil
 	}
-	if err := bench.PinClient(cpu); err != nil {
-		return "", err
+	c, err := strconv.Atoi(flag)
+	if err != nil || c < 0 {
+		return 0, fmt.Errorf("%q: want a CPU number, auto or none", flag)
 	}
-	return fmt.Sprintf("CPU %d", cpu), nil
+	if !bench.CPUAllowed(c) {
+		return 0, fmt.Errorf("CPU %d is not one this process may run on (pinning needs Linux)", c)
+	}
+	return c, nil
 }

@@ -133,7 +133,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-render", "/nonexistent/report.json"}, 1, "no such file"},
 		{[]string{"-client-cpu", "last"}, 2, `-client-cpu: "last": want a CPU number, auto or none`},
 		{[]string{"-client-cpu", "-1"}, 2, `"-1": want a CPU number`},
-		{[]string{"-client-cpu", "100000"}, 2, "pin to CPU 100000"},
+		{[]string{"-client-cpu", "100000"}, 2, "CPU 100000 is not one this process may run on"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			var out, errOut bytes.Buffer

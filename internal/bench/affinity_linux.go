@@ -25,10 +25,17 @@ func PinnableCPU() (cpu int, ok bool) {
 	return 0, false
 }
 
+// CPUAllowed reports whether this process may run on cpu.
+func CPUAllowed(cpu int) bool {
+	var set unix.CPUSet
+	return cpu >= 0 && unix.SchedGetaffinity(0, &set) == nil && set.IsSet(cpu)
+}
+
 // PinClient keeps this process (every thread it has, and so every thread
-// they start) on one CPU, and sets GOMAXPROCS to 1. The server then has the
-// other CPUs to itself, and the client's threads no longer move onto the
-// cores its backends run on: on a two-core machine that movement makes a
+// they start, child processes included) on one CPU, and sets GOMAXPROCS to
+// 1. Run calls it once the server is up; the server then has the other
+// CPUs to itself, and the client's threads no longer move onto the cores
+// its backends run on: on a two-core machine that movement makes a
 // run's sdk/pgx medians swing by up to about 0.15 from run to run.
 func PinClient(cpu int) error {
 	var set unix.CPUSet

@@ -51,9 +51,10 @@ type Config struct {
 	// CPUProfile, if set, is where a CPU profile of the measured rounds is
 	// written.
 	CPUProfile string
-	// ClientCPU is reported as the Machine's: where the caller let the
-	// bench run (see PinClient).
-	ClientCPU string
+	// PinCPU is the CPU the bench keeps itself on (PinClient) once the
+	// server is up (a throwaway cluster the bench starts must not inherit
+	// the affinity); negative: the bench is not pinned.
+	PinCPU int
 	// Log receives progress lines; nil is silent.
 	Log io.Writer
 }
@@ -62,14 +63,14 @@ type Config struct {
 func QuickConfig() Config {
 	return Config{Rounds: 2, RoundTime: 3 * time.Millisecond, SingleRounds: 1, CountOps: 3, Pool: 10,
 		Concurrency: []int{1, 4, 16, 64}, GrowthRows: []int{1000}, InstallModels: []int{1, 10},
-		SynchronousCommit: "on"}
+		SynchronousCommit: "on", PinCPU: -1}
 }
 
 // FullConfig is the run docs/benchmarks.md reports.
 func FullConfig() Config {
 	return Config{Rounds: 21, RoundTime: 100 * time.Millisecond, SingleRounds: 5, CountOps: 20, Pool: 10,
 		Concurrency: []int{1, 4, 16, 64}, GrowthRows: []int{1000, 100000, 1000000}, InstallModels: []int{1, 10, 100},
-		SynchronousCommit: "on"}
+		SynchronousCommit: "on", PinCPU: -1}
 }
 
 func (c Config) missKeys() int {
@@ -111,7 +112,6 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 	}
 	start := time.Now()
 	rep = &Report{Started: start.UTC(), Machine: machine(), Config: reportConfig(cfg), LoadStart: loadAverage()}
-	rep.Machine.ClientCPU = cfg.ClientCPU
 	_, rep.Server.Source, _ = testdb.ServerDSN(ctx)
 	cfg.logf("bench: making the database (%s)", rep.Server.Source)
 	e, err := newEnv(ctx, cfg)
@@ -119,6 +119,13 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 		return nil, err
 	}
 	defer func() { err = errors.Join(err, e.close(context.WithoutCancel(ctx))) }()
+	rep.Machine.ClientCPU = "any"
+	if cfg.PinCPU >= 0 {
+		if err := PinClient(cfg.PinCPU); err != nil {
+			return nil, fmt.Errorf("bench: %w", err)
+		}
+		rep.Machine.ClientCPU = fmt.Sprintf("CPU %d", cfg.PinCPU)
+	}
 	if err := e.db.DB.WithContext(ctx).Raw(`SELECT current_setting('server_version'), current_setting('fsync'),
 		(SELECT setting FROM pg_settings WHERE name = 'synchronous_commit')`).Row().Scan(&rep.Server.Version, &rep.Server.Fsync, &rep.Server.ServerSynchronousCommit); err != nil {
 		return nil, fmt.Errorf("bench: server settings: %w", err)

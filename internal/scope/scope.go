@@ -37,6 +37,8 @@ type Namer struct {
 	schema.NamingStrategy
 	// Schema is the namespace, the PostgreSQL schema that holds the tables.
 	Schema string
+	// ReadOnly says the DB's writes are refused (Options.ReadOnly).
+	ReadOnly bool
 }
 
 // TableName implements schema.Namer.
@@ -54,6 +56,9 @@ func (n Namer) SchemaName(table string) string {
 type Options struct {
 	// Logger is GORM's logger; nil means silent.
 	Logger logger.Interface
+	// ReadOnly marks the DB as one whose GORM callbacks refuse every write
+	// (the caller registers them): see ReadOnly.
+	ReadOnly bool
 }
 
 // Open wraps an open connection pool in a *gorm.DB bound to namespace. The
@@ -69,7 +74,7 @@ func Open(pool *sql.DB, namespace string, opts Options) (*gorm.DB, error) {
 		lg = logger.Discard
 	}
 	db, err := gorm.Open(postgres.New(postgres.Config{Conn: pool}), &gorm.Config{
-		NamingStrategy:         Namer{Schema: namespace},
+		NamingStrategy:         Namer{Schema: namespace, ReadOnly: opts.ReadOnly},
 		SkipDefaultTransaction: true,
 		// Name the model's columns instead of SELECT *: a column another
 		// install adds to a table then leaves the result type of statements
@@ -97,30 +102,20 @@ func Namespace(db *gorm.DB) (string, error) {
 	return "", ErrNotScoped
 }
 
-// readOnlyPlugin marks a DB whose GORM callbacks refuse every write (a
-// namespace read handle's). It is a GORM plugin only to live in the DB's
-// Config.Plugins map, which every session of the DB shares: looking it up
-// costs one map read, and sessions made from the DB carry it.
-type readOnlyPlugin struct{}
-
-const readOnlyName = "customdata:read_only"
-
-// Name implements gorm.Plugin.
-func (readOnlyPlugin) Name() string { return readOnlyName }
-
-// Initialize implements gorm.Plugin.
-func (readOnlyPlugin) Initialize(*gorm.DB) error { return nil }
-
-// MarkReadOnly records on db, and every session made from it, that its
-// GORM callbacks refuse writes, so that code that would send a write
-// around GORM (the SDK's hot paths) sends it through GORM instead.
-func MarkReadOnly(db *gorm.DB) error { return db.Use(readOnlyPlugin{}) }
-
-// ReadOnly reports whether MarkReadOnly marked db.
+// ReadOnly reports whether db was opened with Options.ReadOnly: its GORM
+// callbacks refuse every write (a namespace read handle's), so code that
+// would send a write around GORM (the SDK's hot paths) sends it through
+// GORM instead. The mark lives in the DB's naming strategy, which every
+// session of the DB carries and nothing changes after Open.
 func ReadOnly(db *gorm.DB) bool {
 	if db == nil || db.Config == nil {
 		return false
 	}
-	_, ok := db.Config.Plugins[readOnlyName]
-	return ok
+	switch n := db.Config.NamingStrategy.(type) {
+	case Namer:
+		return n.ReadOnly
+	case *Namer:
+		return n.ReadOnly
+	}
+	return false
 }

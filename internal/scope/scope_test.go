@@ -15,20 +15,22 @@ import (
 	"github.com/canvas-sdk-go/customdata/internal/testdb"
 )
 
-// TestReadOnlyMark: the mark reaches every session of the marked DB and
-// no other DB; nil and unscoped DBs are not marked.
+// TestReadOnlyMark: the mark of a DB opened with Options.ReadOnly reaches
+// every session of it and no other DB; nil and unscoped DBs are not marked.
 func TestReadOnlyMark(t *testing.T) {
 	t.Parallel()
 	pool, err := sql.Open("pgx", testdb.New(t).DSN)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = pool.Close() })
-	open := func() *gorm.DB {
-		db, err := scope.Open(pool, "acme__scope", scope.Options{})
+	open := func(readOnly bool) *gorm.DB {
+		db, err := scope.Open(pool, "acme__scope", scope.Options{ReadOnly: readOnly})
 		require.NoError(t, err)
 		return db
 	}
-	marked, other := open(), open()
-	require.NoError(t, scope.MarkReadOnly(marked))
+	marked, other := open(true), open(false)
+	ns, err := scope.Namespace(marked)
+	require.NoError(t, err)
+	assert.Equal(t, "acme__scope", ns, "the mark keeps the namespace")
 
 	assert.True(t, scope.ReadOnly(marked))
 	assert.True(t, scope.ReadOnly(marked.WithContext(context.Background())), "a session")
