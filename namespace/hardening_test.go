@@ -2,6 +2,7 @@ package namespace_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -137,30 +138,43 @@ func TestRoleSettingsCannotPoisonThePool(t *testing.T) {
 	assert.Equal(t, "off", readOnly)
 }
 
-// TestTinyPlainTimeoutCannotPoisonThePool: a statement_timeout written as
-// a plain number (1, that is 1 ms) is stricter than the Manager's, so the
-// settings check alone would let it stand; the check runs as the new
-// session's first statement, times out, and so the settings are reset. (A
-// check on the admin connection would pass it: see roleConnector.Connect.)
+// TestTinyPlainTimeoutCannotPoisonThePool: a timeout a role gives itself
+// as a plain number stricter than the Manager's would suit the settings
+// check (another Manager's, configured so); under a second it is taken for
+// a plugin's and reset before a new session is handed out. A
+// statement_timeout of 1 (1 ms) makes the check itself fail, which counts
+// as tainted too, so the check must run in the new session (see
+// roleConnector.Connect).
 func TestTinyPlainTimeoutCannotPoisonThePool(t *testing.T) {
 	t.Parallel()
-	m, _ := newManager(t)
-	keys := create(t, m, "acme__tiny")
-	rw, err := m.Open(ctx, "acme__tiny", keys.ReadWrite)
-	require.NoError(t, err)
-	sqlDB, err := rw.DB(ctx).DB()
-	require.NoError(t, err)
-	require.NoError(t, execSimple(sqlDB, "ALTER ROLE CURRENT_USER SET statement_timeout = 1"))
+	for i, tc := range []struct{ set, show, want string }{
+		{"statement_timeout = 1", "statement_timeout", "30s"},
+		{"statement_timeout = 50", "statement_timeout", "30s"},
+		{"lock_timeout = 1", "lock_timeout", "10s"},
+		{"idle_in_transaction_session_timeout = 1", "idle_in_transaction_session_timeout", "1min"},
+	} {
+		t.Run(tc.set, func(t *testing.T) {
+			t.Parallel()
+			m, _ := newManager(t)
+			ns := fmt.Sprintf("acme__tiny%d", i)
+			keys := create(t, m, ns)
+			rw, err := m.Open(ctx, ns, keys.ReadWrite)
+			require.NoError(t, err)
+			sqlDB, err := rw.DB(ctx).DB()
+			require.NoError(t, err)
+			require.NoError(t, execSimple(sqlDB, "ALTER ROLE CURRENT_USER SET "+tc.set))
 
-	m2, err := namespace.NewManager(ctx, mustDSN(t, m)) // a new pool: a new session
-	require.NoError(t, err)
-	defer m2.Close()
-	rw2, err := m2.Open(ctx, "acme__tiny", keys.ReadWrite)
-	require.NoError(t, err)
-	require.NoError(t, rw2.DB(ctx).Exec("SELECT pg_sleep(0.02)").Error, "a 20 ms statement runs")
-	var timeout string
-	require.NoError(t, rw2.DB(ctx).Raw("SHOW statement_timeout").Scan(&timeout).Error)
-	assert.Equal(t, "30s", timeout)
+			m2, err := namespace.NewManager(ctx, mustDSN(t, m)) // a new pool: a new session
+			require.NoError(t, err)
+			defer m2.Close()
+			rw2, err := m2.Open(ctx, ns, keys.ReadWrite)
+			require.NoError(t, err)
+			require.NoError(t, rw2.DB(ctx).Exec("SELECT pg_sleep(0.02)").Error, "a 20 ms statement runs")
+			var got string
+			require.NoError(t, rw2.DB(ctx).Raw("SHOW "+tc.show).Scan(&got).Error)
+			assert.Equal(t, tc.want, got)
+		})
+	}
 }
 
 // TestRotateKeysRenewsRolePasswords: a role password a plugin read from its

@@ -15,6 +15,11 @@ import (
 // for every Manager and through a connection pooler. A zero field takes its
 // default; a negative one sets no limit.
 //
+// A Manager keeps a stricter limit it finds on a role (another Manager's,
+// configured so), except a timeout under one second other than its own:
+// that it resets, as a plugin's. Managers that share a database should
+// then agree on timeouts under a second, or they reset each other's.
+//
 // Plugin code may still change the three timeouts in its own session (SET
 // statement_timeout = 0; PostgreSQL lets every role do that); a session so
 // changed is never handed to other plugin code (see Handle). temp_file_limit
@@ -134,9 +139,16 @@ func splitSetting(s string) (name, value string) {
 //
 // A limit at least as strict as the Manager's (another Manager's, say)
 // suits it, so Managers with different HandleLimits do not reset each
-// other's settings. A Manager that is no superuser ignores settings only a
+// other's settings; but a timeout other than the Manager's own that is
+// shorter than minForeignTimeoutMs is taken for a plugin's (ALTER ROLE
+// CURRENT_USER SET lock_timeout = 1 would fail every later session's lock
+// waits, for every plugin sharing the role) and does not suit it. A Manager that is no superuser ignores settings only a
 // superuser may set (temp_file_limit): it could not reset them, and no
 // plugin can set them.
+// minForeignTimeoutMs is the shortest timeout, in milliseconds, that a
+// Manager accepts on a role when it is not its own (see roleSettingsDiffer).
+const minForeignTimeoutMs = "1000"
+
 const roleSettingsDiffer = `(EXISTS (
   SELECT 1 FROM pg_catalog.pg_db_role_setting s, unnest(s.setconfig) x,
     LATERAL (SELECT split_part(x, '=', 1) AS n, substr(x, strpos(x, '=') + 1) AS v) kv,
@@ -149,7 +161,10 @@ const roleSettingsDiffer = `(EXISTS (
     AND NOT (s.setdatabase = 0
       AND kv.n IN ('statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout', 'temp_file_limit')
       AND CASE WHEN kv.v ~ '^[0-9]{1,15}$'
-          THEN mine.own IS NULL OR ((kv.v::bigint > 0 OR kv.n = 'temp_file_limit') AND kv.v::bigint <= mine.own)
+          THEN kv.v::bigint = mine.own
+            OR (kv.n = 'temp_file_limit' AND (mine.own IS NULL OR kv.v::bigint <= mine.own))
+            OR (kv.n <> 'temp_file_limit' AND (mine.own IS NULL AND kv.v::bigint = 0
+              OR kv.v::bigint >= ` + minForeignTimeoutMs + ` AND (mine.own IS NULL OR kv.v::bigint <= mine.own)))
           ELSE false END))
 OR EXISTS (
   SELECT 1 FROM unnest($2::text[]) w
