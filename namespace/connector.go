@@ -31,7 +31,8 @@ import (
 //     would start with it. The connector finds such settings, has the admin
 //     reset them, and logs in again.
 //
-// It costs one query per new connection, none per statement.
+// It costs one query per new connection (on the admin connection), none
+// per statement.
 type roleConnector struct {
 	m    *Manager
 	k    poolKey
@@ -73,7 +74,7 @@ func (c *roleConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		tainted, err := roleHasSettings(ctx, conn, c.role, c.m.roleSettings, c.m.superuser)
+		tainted, err := c.m.roleHasSettings(ctx, c.role)
 		if err == nil && !tainted {
 			if sc, ok := conn.(*stdlib.Conn); ok && !c.m.noSessionGuard {
 				rememberSession(sc.Conn())
@@ -81,12 +82,11 @@ func (c *roleConnector) Connect(ctx context.Context) (driver.Conn, error) {
 			return conn, nil
 		}
 		_ = conn.Close()
-		// A failed check counts as tainted: the settings themselves (a
-		// statement_timeout of 1 ms, say, which as a plain number stricter
-		// than the Manager's would otherwise suit it) make the check fail.
-		// The check must therefore run in the new session, not on the
-		// admin connection, although that would save loading the catalog
-		// (about 10 ms per new connection on a small machine).
+		// A check that failed (an error of the admin connection) counts as
+		// tainted too: the reset then runs on that connection and reports
+		// the error if it persists. The check needs nothing of the new
+		// session: a timeout too short for any statement (1 ms) is under
+		// minForeignTimeoutMs, and so does not suit it.
 		lastErr = err
 		if err == nil {
 			lastErr = fmt.Errorf("role %s has settings of its own", c.role)
@@ -148,17 +148,15 @@ func isAuthFailure(err error) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == "28P01"
 }
 
-// roleHasSettings reports whether the session's role carries settings
-// that do not suit a Manager whose own are expected (superuser: whether it
-// is one): see roleSettingsDiffer.
-func roleHasSettings(ctx context.Context, conn driver.Conn, role string, expected []string, superuser bool) (bool, error) {
-	sc, ok := conn.(*stdlib.Conn)
-	if !ok {
-		return false, fmt.Errorf("customdata: unexpected driver connection %T", conn)
-	}
+// roleHasSettings reports whether role carries settings that do not suit
+// the Manager (see roleSettingsDiffer). It asks on the admin connection,
+// after the new session has started (so the settings that session started
+// with are the ones read, or newer ones): the admin's session has the
+// catalog cached, where the new session's first statement would pay for
+// loading it (about 10 ms on a small machine, against well under one).
+func (m *Manager) roleHasSettings(ctx context.Context, role string) (bool, error) {
 	var tainted bool
-	err := sc.Conn().QueryRow(ctx, `SELECT `+roleSettingsDiffer,
-		role, expected, superuser).Scan(&tainted)
+	err := m.admin.WithContext(ctx).Raw(`SELECT `+roleSettingsDiffer, role, m.roleSettings, m.superuser).Row().Scan(&tainted)
 	return tainted, err
 }
 

@@ -98,9 +98,10 @@
 //     default. The first NewManager on a database revokes them from PUBLIC
 //     there; a platform role that needs them must be granted them by name.
 //   - A role may change its own password and its own settings (ALTER ROLE
-//     CURRENT_USER ...). Each new connection of a handle pool checks for
-//     settings and has them removed, and a failed login (28P01) renews the
-//     password, so neither locks a namespace out.
+//     CURRENT_USER ...). For each new connection of a handle pool the
+//     Manager's admin connection checks the role for settings and has them
+//     removed, and a failed login (28P01) renews the password, so neither
+//     locks a namespace out.
 //   - A connection's role password is readable by code holding the
 //     connection, and is as good as the key it came from: RotateKeys gives
 //     the roles new passwords, ends their sessions (where the admin user may

@@ -141,10 +141,9 @@ func TestRoleSettingsCannotPoisonThePool(t *testing.T) {
 // TestTinyPlainTimeoutCannotPoisonThePool: a timeout a role gives itself
 // as a plain number stricter than the Manager's would suit the settings
 // check (another Manager's, configured so); under a second it is taken for
-// a plugin's and reset before a new session is handed out. A
-// statement_timeout of 1 (1 ms) makes the check itself fail, which counts
-// as tainted too, so the check must run in the new session (see
-// roleConnector.Connect).
+// a plugin's and reset before a new session is handed out (the check
+// runs on the admin connection, so a timeout too short for any statement
+// must be found by the check itself, not by its failing).
 func TestTinyPlainTimeoutCannotPoisonThePool(t *testing.T) {
 	t.Parallel()
 	for i, tc := range []struct{ set, show, want string }{

@@ -71,8 +71,9 @@ func TestInvalidNamesRefusedBeforeAnySQL(t *testing.T) {
 }
 
 // TestFirstOpenStatements: the first Open of a namespace (no pool yet)
-// checks the key and reads the role's password, two statements on the
-// admin connection; the pool's first connection then logs in.
+// checks the key and reads the role's password on the admin connection;
+// the pool's first connection then logs in, and the admin checks the
+// role's settings: three statements on the admin connection.
 func TestFirstOpenStatements(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -90,7 +91,7 @@ func TestFirstOpenStatements(t *testing.T) {
 	h, err := other.Open(ctx, "acme__firstopen", inst.Keys.ReadWrite)
 	require.NoError(t, err)
 	defer h.Close()
-	assert.EqualValues(t, 2, n.Load(), "the key, then the password")
+	assert.EqualValues(t, 3, n.Load(), "the key, the password, then the new connection's role settings")
 	var one int
 	require.NoError(t, h.DB(ctx).Raw("SELECT 1").Scan(&one).Error)
 	assert.Equal(t, 1, one)
