@@ -210,6 +210,15 @@ func (h *Hub) trace(ctx context.Context, begin time.Time, query string, rows int
 	}, err)
 }
 
+// traceStart is when a hot-path statement starts, for trace; logged is
+// false (and no clock is read) when h's statements go unlogged.
+func (h *Hub) traceStart() (begin time.Time, logged bool) {
+	if h.discardLogger() {
+		return time.Time{}, false
+	}
+	return time.Now(), true
+}
+
 // discardLogger reports whether h's statements go unlogged, so that the hot
 // paths need not keep their arguments for trace.
 func (h *Hub) discardLogger() bool {
@@ -220,11 +229,7 @@ func (h *Hub) discardLogger() bool {
 // setFast is SetAttribute's fast path.
 func (h *Hub) setFast(ctx context.Context, pool *sql.DB, name string, e encoded) error {
 	query := h.t.q.set[e.kind]
-	logged := !h.discardLogger()
-	var begin time.Time
-	if logged {
-		begin = time.Now()
-	}
+	begin, logged := h.traceStart()
 	var (
 		tag pgconn.CommandTag
 		arg any
@@ -264,11 +269,7 @@ func (h *Hub) setManyFast(ctx context.Context, pool *sql.DB, b *batch) error {
 	default:
 		query, args = h.t.q.setSame[k], []any{h.DBID, b.names, b.texts}
 	}
-	logged := !h.discardLogger()
-	var begin time.Time
-	if logged {
-		begin = time.Now()
-	}
+	begin, logged := h.traceStart()
 	var tag pgconn.CommandTag
 	err := h.runFast(ctx, pool, func(c *pgx.Conn) (err error) {
 		tag, err = c.Exec(ctx, query, args...)
@@ -283,11 +284,7 @@ func (h *Hub) setManyFast(ctx context.Context, pool *sql.DB, b *batch) error {
 // getFast is GetAttribute's fast path; a missing attribute is pgx.ErrNoRows.
 func (h *Hub) getFast(ctx context.Context, pool *sql.DB, name string, r *storedRow) error {
 	query := h.t.q.get
-	logged := !h.discardLogger()
-	var begin time.Time
-	if logged {
-		begin = time.Now()
-	}
+	begin, logged := h.traceStart()
 	err := h.runFast(ctx, pool, func(c *pgx.Conn) error {
 		return c.QueryRow(ctx, query, h.DBID, name).Scan(r.dest()...)
 	})
@@ -305,11 +302,7 @@ func (h *Hub) getFast(ctx context.Context, pool *sql.DB, name string, r *storedR
 // result.
 func (h *Hub) attributesFast(ctx context.Context, pool *sql.DB) (map[string]any, error) {
 	query := h.t.q.all
-	logged := !h.discardLogger()
-	var begin time.Time
-	if logged {
-		begin = time.Now()
-	}
+	begin, logged := h.traceStart()
 	var (
 		m   map[string]any
 		bad []error
@@ -357,11 +350,7 @@ func (h *Hub) attributesFast(ctx context.Context, pool *sql.DB) (map[string]any,
 // h.ID; a missing hub is pgx.ErrNoRows.
 func (h *Hub) lookupFast(ctx context.Context, pool *sql.DB) error {
 	query := h.t.q.lookup
-	logged := !h.discardLogger()
-	var begin time.Time
-	if logged {
-		begin = time.Now()
-	}
+	begin, logged := h.traceStart()
 	err := h.runFast(ctx, pool, func(c *pgx.Conn) error {
 		return c.QueryRow(ctx, query, h.Type, h.ID).Scan(&h.DBID)
 	})
